@@ -1,1 +1,4 @@
 //! gantry-gan
+pub mod checkpoint;
+pub mod config;
+pub mod metrics;
