@@ -203,15 +203,17 @@ mod tests {
 
     #[test]
     fn parses_a_full_file() {
-        let mut expected = TrainConfig::default();
-        expected.out = Some("runs/x".into());
-        expected.iters = 7;
-        expected.loss = Loss::WganLp;
-        expected.model = super::super::ModelKind::Mlp;
-        expected.divergence = super::super::Divergence::Rollback;
-        expected.lr = 3e-4;
-        expected.minimax = true;
-        expected.dataset = "folder:faces".to_string();
+        let expected = TrainConfig {
+            out: Some("runs/x".into()),
+            iters: 7,
+            loss: Loss::WganLp,
+            model: super::super::ModelKind::Mlp,
+            divergence: super::super::Divergence::Rollback,
+            lr: 3e-4,
+            minimax: true,
+            dataset: "folder:faces".to_string(),
+            ..Default::default()
+        };
         let text = expected.to_toml_string().unwrap();
         assert!(text.contains("loss = \"wgan-lp\"") && text.contains("model = \"mlp\""));
         assert_eq!(
