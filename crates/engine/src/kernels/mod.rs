@@ -1,0 +1,8 @@
+//! CPU kernels: matrix products on the `gemm` crate, convolution lowering, element-wise maps,
+//! broadcasting and reductions. Kernels work on plain slices and know nothing of the graph.
+
+pub mod broadcast;
+pub mod conv;
+pub mod elementwise;
+pub mod matmul;
+pub mod threads;
