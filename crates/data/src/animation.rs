@@ -28,6 +28,18 @@ pub fn write_gif(path: &Path, frames: &[RgbFrame], delay_ms: u32) -> Result<()> 
             first.width, first.height, other.width, other.height
         )));
     }
+    if let Some(bad) = frames
+        .iter()
+        .find(|f| f.pixels.len() != 3 * f.width * f.height)
+    {
+        return Err(DataError::InvalidArgument(format!(
+            "GIF frame of {}x{} has {} bytes, expected {}",
+            bad.width,
+            bad.height,
+            bad.pixels.len(),
+            3 * bad.width * bad.height
+        )));
+    }
     let too_big =
         || DataError::InvalidArgument(format!("GIF frames of {:?} are too large", size(first)));
     let width = u16::try_from(first.width).map_err(|_| too_big())?;
@@ -103,6 +115,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("differ in size"), "{msg}");
+        let mut short = frame(0.0);
+        short.pixels.pop();
+        let msg = write_gif(&path, &[short], 100).unwrap_err().to_string();
+        assert!(msg.contains("has 1451 bytes, expected 1452"), "{msg}");
         assert!(!path.exists());
     }
 }

@@ -83,8 +83,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// missing or corrupt ones from the first mirror that delivers them. Returns their paths.
 ///
 /// A download is verified (size and SHA-256) in memory before it is written atomically, so
-/// `dir` never holds a partial file. Fails with the last mirror's error for a file no
-/// mirror could deliver.
+/// `dir` never holds a partial file. A file that no mirror delivers fails the whole call,
+/// with every mirror's error in the message.
 pub fn fetch_files(
     dir: &Path,
     files: &[RemoteFile],
@@ -111,27 +111,32 @@ fn fetch_file(
         }
     }
 
-    let mut last_error = DataError::InvalidArgument("no mirror given".into());
+    let mut failures = Vec::new();
     for mirror in mirrors {
         let url = format!("{mirror}{}", file.name);
-        let fetched = http_get(&url, file.bytes, options).and_then(|bytes| {
-            verify(&bytes, file).map_err(|problem| DataError::Download {
-                url: url.clone(),
-                problem,
-            })?;
-            Ok(bytes)
-        });
-        match fetched {
+        match http_get(&url, file.bytes, options).and_then(|bytes| checked(&url, bytes, file)) {
             Ok(bytes) => {
                 write_atomically(&path, |out| {
                     std::io::Write::write_all(out, &bytes).map_err(|e| DataError::io(&path, e))
                 })?;
                 return Ok(path);
             }
-            Err(e) => last_error = e,
+            Err(e) => failures.push(e.to_string()),
         }
     }
-    Err(last_error)
+    Err(DataError::Download {
+        url: file.name.to_string(),
+        problem: format!("no mirror delivered it ({})", failures.join("; ")),
+    })
+}
+
+/// Passes `bytes` on when their size and digest are right; otherwise an error naming `url`.
+fn checked(url: &str, bytes: Vec<u8>, file: &RemoteFile) -> Result<Vec<u8>> {
+    verify(&bytes, file).map_err(|problem| DataError::Download {
+        url: url.to_string(),
+        problem,
+    })?;
+    Ok(bytes)
 }
 
 /// Checks the size and digest of downloaded or cached bytes.
@@ -166,7 +171,13 @@ fn http_get(url: &str, max_bytes: u64, options: &DownloadOptions) -> Result<Vec<
         .timeout_connect(options.connect_timeout)
         .timeout_read(options.read_timeout)
         .build();
-    let response = agent.get(url).call().map_err(|e| failed(e.to_string()))?;
+    let response = agent.get(url).call().map_err(|e| match e {
+        ureq::Error::Status(code, _) => failed(format!("HTTP status {code}")),
+        ureq::Error::Transport(t) => failed(match t.message() {
+            Some(message) => format!("{}: {message}", t.kind()),
+            None => t.kind().to_string(),
+        }),
+    })?;
 
     let mut body = Vec::new();
     response
@@ -265,7 +276,10 @@ mod tests {
         let err = fetch_files(dir.path(), &[file], &[&mirror], &DownloadOptions::default());
         let msg = err.unwrap_err().to_string();
         assert!(msg.contains("SHA-256 mismatch"), "{msg}");
-        assert!(msg.starts_with(&mirror), "{msg}");
+        assert!(
+            msg.starts_with("file.gz: no mirror delivered it (http://127.0.0.1:"),
+            "{msg}"
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

@@ -66,7 +66,7 @@ pub enum DataError {
     /// Downloading a file failed (network, HTTP status, size or checksum).
     #[error("{url}: {problem}")]
     Download {
-        /// The URL that was requested.
+        /// The URL that was requested, or the file name when every mirror failed.
         url: String,
         /// What went wrong.
         problem: String,

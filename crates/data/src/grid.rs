@@ -25,13 +25,16 @@ pub struct RgbFrame {
 }
 
 impl RgbFrame {
-    /// The RGB value of pixel `(x, y)`; `None` outside the frame.
+    /// The RGB value of pixel `(x, y)`; `None` outside the frame (or beyond `pixels`).
     pub fn pixel(&self, x: usize, y: usize) -> Option<[u8; 3]> {
         if x >= self.width || y >= self.height {
             return None;
         }
         let at = 3 * (y * self.width + x);
-        Some([self.pixels[at], self.pixels[at + 1], self.pixels[at + 2]])
+        match self.pixels.get(at..at + 3) {
+            Some(&[r, g, b]) => Some([r, g, b]),
+            _ => None,
+        }
     }
 }
 
