@@ -6,3 +6,5 @@ pub mod modes;
 pub mod precision_recall;
 pub mod report;
 pub mod score;
+pub mod bars;
+pub mod plots;
