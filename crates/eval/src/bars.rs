@@ -30,7 +30,11 @@ impl BarChart {
 
     fn draw(&self, root: &Canvas) -> std::result::Result<(), PlotError> {
         let n = self.groups.iter().map(|g| g.1.len()).max().unwrap_or(0);
-        let top = self.groups.iter().flat_map(|g| g.1.iter().copied()).fold(0.0, f64::max);
+        let top = self
+            .groups
+            .iter()
+            .flat_map(|g| g.1.iter().copied())
+            .fold(0.0, f64::max);
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24))
             .margin(12)
@@ -55,10 +59,9 @@ impl BarChart {
                 let x0 = c as f64 + left;
                 Rectangle::new([(x0, 0.0), (x0 + width, v)], colour.filled())
             });
-            chart
-                .draw_series(bars)?
-                .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+            chart.draw_series(bars)?.label(name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+            });
         }
         chart
             .configure_series_labels()
@@ -73,7 +76,10 @@ impl BarChart {
 /// Bar chart of the share of generated and real samples per predicted class.
 pub fn class_histogram(modes: &ModeCoverage) -> BarChart {
     BarChart {
-        title: format!("predicted classes ({} of {} covered)", modes.covered, modes.n_classes),
+        title: format!(
+            "predicted classes ({} of {} covered)",
+            modes.covered, modes.n_classes
+        ),
         x_label: "class".to_owned(),
         y_label: "share of samples".to_owned(),
         groups: vec![

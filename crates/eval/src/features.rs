@@ -23,7 +23,10 @@ impl Features {
     pub fn new(data: Vec<f64>, n: usize, d: usize) -> Result<Self> {
         Self::check("features", data.len(), n, d)?;
         if let Some(index) = data.iter().position(|v| !v.is_finite()) {
-            return Err(EvalError::NonFinite { what: "features", index });
+            return Err(EvalError::NonFinite {
+                what: "features",
+                index,
+            });
         }
         Ok(Self { data, n, d })
     }
@@ -55,7 +58,11 @@ impl Features {
 /// Fails unless `a` and `b` have the same width `d`.
 pub(crate) fn same_width(what: &'static str, a: &Features, b: &Features) -> Result<()> {
     if a.d != b.d {
-        return Err(EvalError::DimMismatch { what, left: a.d, right: b.d });
+        return Err(EvalError::DimMismatch {
+            what,
+            left: a.d,
+            right: b.d,
+        });
     }
     Ok(())
 }
@@ -63,7 +70,11 @@ pub(crate) fn same_width(what: &'static str, a: &Features, b: &Features) -> Resu
 /// Fails unless `x` has at least `needed` rows.
 pub(crate) fn min_rows(what: &'static str, x: &Features, needed: usize) -> Result<()> {
     if x.n < needed {
-        return Err(EvalError::TooFewRows { what, needed, got: x.n });
+        return Err(EvalError::TooFewRows {
+            what,
+            needed,
+            got: x.n,
+        });
     }
     Ok(())
 }

@@ -41,7 +41,10 @@ impl GaussianStats {
 /// Zero for identical sets; a pure mean shift by `v` adds exactly ‖v‖².
 pub fn frechet_distance(a: &Features, b: &Features) -> Result<f64> {
     same_width("frechet features", a, b)?;
-    Ok(frechet_from_stats(&GaussianStats::fit(a)?, &GaussianStats::fit(b)?))
+    Ok(frechet_from_stats(
+        &GaussianStats::fit(a)?,
+        &GaussianStats::fit(b)?,
+    ))
 }
 
 /// Fréchet distance between two already fitted Gaussians of the same width.
@@ -90,7 +93,12 @@ mod tests {
     }
 
     fn shifted(x: &Features, v: &[f64]) -> Features {
-        let data = x.data.iter().enumerate().map(|(i, a)| a + v[i % x.d]).collect();
+        let data = x
+            .data
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a + v[i % x.d])
+            .collect();
         Features::new(data, x.n, x.d).unwrap()
     }
 
@@ -108,7 +116,10 @@ mod tests {
         let v = [1.0, -2.0, 0.5, 0.0, 0.0, 3.0, 0.0, -1.0];
         let expected: f64 = v.iter().map(|a| a * a).sum();
         let d2 = frechet_distance(&x, &shifted(&x, &v)).unwrap();
-        assert!((d2 - expected).abs() < 1e-6 * expected, "{d2} vs {expected}");
+        assert!(
+            (d2 - expected).abs() < 1e-6 * expected,
+            "{d2} vs {expected}"
+        );
     }
 
     #[test]

@@ -73,7 +73,11 @@ pub fn mode_coverage(
 ) -> Result<ModeCoverage> {
     let k = generated.d;
     if reference.d != k {
-        return Err(EvalError::DimMismatch { what: "classes", left: k, right: reference.d });
+        return Err(EvalError::DimMismatch {
+            what: "classes",
+            left: k,
+            right: reference.d,
+        });
     }
     let shares = class_shares(&predicted_classes(generated), k);
     let reference_shares = class_shares(&predicted_classes(reference), k);
@@ -92,7 +96,9 @@ pub fn mode_coverage(
 fn smoothed_kl(p: &[f64], q: &[f64]) -> f64 {
     let smooth = |h: &[f64]| {
         let total: f64 = h.iter().sum::<f64>() + HISTOGRAM_EPS * h.len() as f64;
-        h.iter().map(|v| (v + HISTOGRAM_EPS) / total).collect::<Vec<_>>()
+        h.iter()
+            .map(|v| (v + HISTOGRAM_EPS) / total)
+            .collect::<Vec<_>>()
     };
     kl_divergence(&smooth(p), &smooth(q))
 }

@@ -34,7 +34,10 @@ pub struct Series {
 impl Series {
     /// The points whose coordinates are both finite.
     pub fn finite(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        self.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite())
+        self.points
+            .iter()
+            .copied()
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
     }
 }
 
@@ -67,7 +70,10 @@ impl LineChart {
 
     /// Adds a named series of `(x, y)` points.
     pub fn with_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_owned(), points });
+        self.series.push(Series {
+            name: name.to_owned(),
+            points,
+        });
         self
     }
 
@@ -101,7 +107,9 @@ impl LineChart {
             chart
                 .draw_series(LineSeries::new(s.finite(), colour.stroke_width(2)))?
                 .label(&s.name)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
         }
         if self.series.len() > 1 {
             chart
@@ -119,7 +127,8 @@ impl LineChart {
 pub(crate) type Canvas<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
 /// The error plotters returns for drawing into [`Canvas`].
-pub(crate) type PlotError = DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>;
+pub(crate) type PlotError =
+    DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>;
 
 /// Registers the embedded font with plotters once; every chart calls this before drawing.
 pub(crate) fn ensure_font() -> bool {
@@ -133,7 +142,10 @@ pub(crate) fn render_rgb_png(
     size: (u32, u32),
     draw: impl FnOnce(&Canvas) -> std::result::Result<(), PlotError>,
 ) -> Result<Vec<u8>> {
-    let fail = |message: String| EvalError::Plot { title: title.to_owned(), message };
+    let fail = |message: String| EvalError::Plot {
+        title: title.to_owned(),
+        message,
+    };
     if !ensure_font() {
         return Err(fail("embedded font could not be parsed".to_owned()));
     }
@@ -178,8 +190,12 @@ mod tests {
 
     #[test]
     fn line_chart_is_a_png_of_the_requested_size() {
-        let g: Vec<(f64, f64)> = (0..200).map(|i| (i as f64, (i as f64 / 20.0).sin())).collect();
-        let c: Vec<(f64, f64)> = (0..200).map(|i| (i as f64, -1.0 + i as f64 / 100.0)).collect();
+        let g: Vec<(f64, f64)> = (0..200)
+            .map(|i| (i as f64, (i as f64 / 20.0).sin()))
+            .collect();
+        let c: Vec<(f64, f64)> = (0..200)
+            .map(|i| (i as f64, -1.0 + i as f64 / 100.0))
+            .collect();
         let mut chart = LineChart::new("losses", "iteration", "loss")
             .with_series("generator", g)
             .with_series("critic", c);

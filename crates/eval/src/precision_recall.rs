@@ -29,7 +29,11 @@ pub struct PrecisionRecall {
 /// Precision and recall of `generated` `[n_g, d]` against `real` `[n_r, d]` with k-NN balls.
 ///
 /// Both sets need more than `k` rows. A point on a ball's boundary counts as inside.
-pub fn precision_recall(real: &Features, generated: &Features, k: usize) -> Result<PrecisionRecall> {
+pub fn precision_recall(
+    real: &Features,
+    generated: &Features,
+    k: usize,
+) -> Result<PrecisionRecall> {
     same_width("precision/recall features", real, generated)?;
     min_rows("precision/recall real", real, k + 1)?;
     min_rows("precision/recall generated", generated, k + 1)?;
@@ -67,7 +71,10 @@ pub fn share_inside(manifold: &Features, radii_sq: &[f64], queries: &Features) -
         .into_par_iter()
         .filter(|&q| {
             let query = queries.row(q);
-            manifold.rows().zip(radii_sq).any(|(c, &r)| squared_distance(query, c) <= r)
+            manifold
+                .rows()
+                .zip(radii_sq)
+                .any(|(c, &r)| squared_distance(query, c) <= r)
         })
         .count();
     inside as f64 / queries.n as f64
@@ -91,7 +98,12 @@ fn insert_sorted(best: &mut [f64], value: f64) {
 fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     let mut lanes = [0.0f64; 8];
     let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
+    let tail: f64 = a8
+        .remainder()
+        .iter()
+        .zip(b8.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
     for (ca, cb) in a8.zip(b8) {
         for l in 0..8 {
             let diff = ca[l] - cb[l];
@@ -109,7 +121,9 @@ mod tests {
 
     fn cloud(n: usize, d: usize, centre: f64, seed: u64) -> Features {
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let data = (0..n * d).map(|_| centre + rng.sample::<f64, _>(StandardNormal)).collect();
+        let data = (0..n * d)
+            .map(|_| centre + rng.sample::<f64, _>(StandardNormal))
+            .collect();
         Features::new(data, n, d).unwrap()
     }
 
@@ -117,13 +131,25 @@ mod tests {
     fn identical_sets_have_full_precision_and_recall() {
         let x = cloud(300, 16, 0.0, 1);
         let pr = precision_recall(&x, &x, DEFAULT_K).unwrap();
-        assert_eq!(pr, PrecisionRecall { precision: 1.0, recall: 1.0 });
+        assert_eq!(
+            pr,
+            PrecisionRecall {
+                precision: 1.0,
+                recall: 1.0
+            }
+        );
     }
 
     #[test]
     fn far_apart_sets_have_zero_precision_and_recall() {
         let pr = precision_recall(&cloud(200, 8, 0.0, 2), &cloud(200, 8, 100.0, 3), 3).unwrap();
-        assert_eq!(pr, PrecisionRecall { precision: 0.0, recall: 0.0 });
+        assert_eq!(
+            pr,
+            PrecisionRecall {
+                precision: 0.0,
+                recall: 0.0
+            }
+        );
     }
 
     #[test]
@@ -148,6 +174,9 @@ mod tests {
     fn distance_handles_tails() {
         let a: Vec<f64> = (0..11).map(f64::from).collect();
         let b = vec![0.0; 11];
-        assert_eq!(squared_distance(&a, &b), (0..11).map(|i| (i * i) as f64).sum::<f64>());
+        assert_eq!(
+            squared_distance(&a, &b),
+            (0..11).map(|i| (i * i) as f64).sum::<f64>()
+        );
     }
 }

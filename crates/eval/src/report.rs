@@ -37,7 +37,10 @@ pub struct EvalConfig {
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        Self { k: DEFAULT_K, min_share: None }
+        Self {
+            k: DEFAULT_K,
+            min_share: None,
+        }
     }
 }
 
@@ -183,10 +186,18 @@ mod tests {
         let collapsed = clustered(&[1; 200], 4, 8, 6);
         let r = evaluate(&reference, &collapsed, &real_train, &EvalConfig::default()).unwrap();
 
-        assert!(r.real.fid < r.generated.fid / 10.0, "{} vs {}", r.real.fid, r.generated.fid);
+        assert!(
+            r.real.fid < r.generated.fid / 10.0,
+            "{} vs {}",
+            r.real.fid,
+            r.generated.fid
+        );
         assert!((r.real.score - 4.0).abs() < 1e-9 && (r.generated.score - 1.0).abs() < 1e-9);
         // 50 points per cluster in 8-d: k-NN balls cover roughly 85% of a fresh sample
-        assert!(r.generated.precision > 0.8 && r.generated.recall < 0.3, "{r:?}");
+        assert!(
+            r.generated.precision > 0.8 && r.generated.recall < 0.3,
+            "{r:?}"
+        );
         assert!(r.real.recall > 0.7 && r.real.modes.covered == 4, "{r:?}");
     }
 }

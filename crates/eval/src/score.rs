@@ -18,7 +18,11 @@ pub const PROB_SUM_TOLERANCE: f64 = 1e-3;
 pub fn classifier_score(probs: &Features) -> Result<f64> {
     check_probabilities(probs)?;
     let marginal = class_marginal(probs);
-    let mean_kl = probs.rows().map(|p| kl_divergence(p, &marginal)).sum::<f64>() / probs.n as f64;
+    let mean_kl = probs
+        .rows()
+        .map(|p| kl_divergence(p, &marginal))
+        .sum::<f64>()
+        / probs.n as f64;
     Ok(mean_kl.exp())
 }
 
@@ -36,7 +40,11 @@ pub fn class_marginal(probs: &Features) -> Vec<f64> {
 
 /// KL(p ‖ q) = Σ p log(p / q) in nats, with terms where p = 0 dropped.
 pub fn kl_divergence(p: &[f64], q: &[f64]) -> f64 {
-    p.iter().zip(q).filter(|(pi, _)| **pi > 0.0).map(|(pi, qi)| pi * (pi / qi).ln()).sum()
+    p.iter()
+        .zip(q)
+        .filter(|(pi, _)| **pi > 0.0)
+        .map(|(pi, qi)| pi * (pi / qi).ln())
+        .sum()
 }
 
 /// Fails unless `probs` has rows and each row is non-negative and sums to 1
