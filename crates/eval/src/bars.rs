@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 use crate::error::Result;
 use crate::modes::ModeCoverage;
-use crate::plots::{render_rgb_png, Canvas, PlotError, DEFAULT_SIZE, FONT};
+use crate::plots::{render_rgb_png, tick_label, Canvas, PlotError, DEFAULT_SIZE, FONT, PALETTE};
 
 /// Bars for `n` categories, one bar per group and category side by side.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,11 +49,12 @@ impl BarChart {
             .x_label_formatter(&label)
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
+            .y_label_formatter(&tick_label)
             .label_style((FONT, 14))
             .draw()?;
         let width = 0.8 / self.groups.len().max(1) as f64;
         for (g, (name, values)) in self.groups.iter().enumerate() {
-            let colour = Palette99::pick(g).to_rgba();
+            let colour = PALETTE[g % PALETTE.len()];
             let left = -0.4 + g as f64 * width;
             let bars = values.iter().enumerate().map(move |(c, &v)| {
                 let x0 = c as f64 + left;
@@ -65,6 +66,7 @@ impl BarChart {
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
             .label_font((FONT, 14))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)

@@ -22,6 +22,18 @@ pub const FONT: &str = "sans-serif";
 /// Default chart size in pixels, `(width, height)`.
 pub const DEFAULT_SIZE: (u32, u32) = (800, 450);
 
+/// Line and bar colours, in order: distinguishable on white and for common colour blindness.
+pub(crate) const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
 /// One named curve: `(x, y)` points, e.g. `(iteration, loss)`. Non-finite points are skipped.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -100,10 +112,12 @@ impl LineChart {
             .configure_mesh()
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
+            .x_label_formatter(&tick_label)
+            .y_label_formatter(&tick_label)
             .label_style((FONT, 14))
             .draw()?;
         for (i, s) in self.series.iter().enumerate() {
-            let colour = Palette99::pick(i).to_rgba();
+            let colour = PALETTE[i % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(s.finite(), colour.stroke_width(2)))?
                 .label(&s.name)
@@ -114,6 +128,7 @@ impl LineChart {
         if self.series.len() > 1 {
             chart
                 .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
                 .label_font((FONT, 14))
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)
@@ -161,6 +176,21 @@ pub(crate) fn render_rgb_png(
         .write_image(&rgb, size.0, size.1, ExtendedColorType::Rgb8)
         .map_err(|e| fail(e.to_string()))?;
     Ok(png)
+}
+
+/// Axis tick text: at most 3 decimals without trailing zeros, scientific outside 1e-3..1e5.
+pub(crate) fn tick_label(v: &f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        return format!("{v:.1e}");
+    }
+    let fixed = format!("{v:.3}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    if trimmed == "-0" {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
 }
 
 /// Min..max of `values` widened by 5% on each side; `0..1` when there are none and ±1 around a
@@ -212,6 +242,15 @@ mod tests {
     fn empty_and_nan_series_still_render() {
         let chart = LineChart::new("empty", "x", "y").with_series("nan", vec![(0.0, f64::NAN)]);
         assert!(chart.render_png().is_ok());
+    }
+
+    #[test]
+    fn tick_labels_are_short() {
+        assert_eq!(tick_label(&200.0), "200");
+        assert_eq!(tick_label(&-0.25), "-0.25");
+        assert_eq!(tick_label(&-0.0001), "-1.0e-4");
+        assert_eq!(tick_label(&0.0), "0");
+        assert_eq!(tick_label(&-0.0), "0");
     }
 
     #[test]
