@@ -78,7 +78,8 @@ pub enum Loss {
     Gan,
     /// WGAN with weight clipping to `[-clip, clip]` (Arjovsky et al., 2017).
     WganClip,
-    /// WGAN with the two-sided gradient penalty `λ (‖∇D(x̂)‖₂ − 1)²` (Gulrajani et al., 2017).
+    /// WGAN with the two-sided gradient penalty `λ (‖∇D(x̂)‖₂ − 1)²`
+    /// (Gulrajani et al., 2017).
     WganGp,
     /// WGAN with the one-sided Lipschitz penalty `λ max(0, ‖∇D(x̂)‖₂ − 1)²`
     /// (Petzka et al., 2018).

@@ -44,7 +44,9 @@ pub enum MetricsError {
         source: serde_json::Error,
     },
     /// A resume asked for more bytes than the file holds.
-    #[error("metrics {path}: is {actual} bytes, shorter than the {expected} bytes recorded in the checkpoint")]
+    #[error(
+        "metrics {path}: is {actual} bytes, shorter than the {expected} bytes at the checkpoint"
+    )]
     TooShort {
         /// The metrics file.
         path: PathBuf,

@@ -7,6 +7,9 @@ use safetensors::{Dtype, SafeTensors};
 
 use super::CheckpointError;
 
+/// The likely cause of any name or shape mismatch.
+const OTHER_MODEL: &str = "checkpoint from another model?";
+
 /// A dense f32 tensor in row-major order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TensorData {
@@ -101,22 +104,17 @@ pub(crate) fn check_shapes(
     };
     for (name, shape) in expected {
         let Some(found) = tensors.get(name) else {
-            return Err(mismatch(format!(
-                "tensor {name} is missing: checkpoint from another model?"
-            )));
+            return Err(mismatch(format!("tensor {name} is missing: {OTHER_MODEL}")));
         };
         if &found.shape != shape {
             let found = &found.shape;
-            let problem = format!(
-                "tensor {name} has shape {found:?}, expected {shape:?}: checkpoint from another model?"
-            );
+            let problem = format!("tensor {name} has shape {found:?}, expected {shape:?}");
+            let problem = format!("{problem}: {OTHER_MODEL}");
             return Err(mismatch(problem));
         }
     }
     if let Some(name) = tensors.keys().find(|name| !expected.contains_key(*name)) {
-        return Err(mismatch(format!(
-            "unexpected tensor {name}: checkpoint from another model?"
-        )));
+        return Err(mismatch(format!("unexpected tensor {name}: {OTHER_MODEL}")));
     }
     Ok(())
 }

@@ -92,7 +92,7 @@ impl TrainConfig {
         check(self.dim > 0, "dim", self.dim, positive)?;
         check(self.latent > 0, "latent", self.latent, positive)?;
         check(self.hidden > 0, "hidden", self.hidden, positive)?;
-        let dcgan_ok = self.model != ModelKind::Dcgan || self.image_size % 4 == 0;
+        let dcgan_ok = self.model != ModelKind::Dcgan || self.image_size.is_multiple_of(4);
         let why = "a multiple of 4 for model dcgan (two stride-2 layers)";
         check(dcgan_ok, "image_size", self.image_size, why)
     }
