@@ -34,7 +34,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1100p
 h1{border-bottom:2px solid #446;padding-bottom:.3em}h2{color:#335;margin-top:1.6em}
 pre{background:#f4f4f8;padding:1em;overflow-x:auto;border-radius:4px}
 table{border-collapse:collapse}td,th{border:1px solid #ccd;padding:.35em .8em;text-align:right}
-th{background:#eef}td:first-child,th:first-child,td:last-child{text-align:left}
+th{background:#eef}td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}
 img{max-width:100%;border:1px solid #ddd}.grid{image-rendering:pixelated;width:448px}
 .figs{display:flex;flex-wrap:wrap;gap:1em}.note{color:#666;font-size:.9em}";
 
