@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::element::Element;
 use crate::grad_mode::is_grad_enabled;
+use crate::kernels::counters;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -39,6 +40,12 @@ pub struct Tensor<T: Element = f32> {
     pub(crate) node: Arc<Node<T>>,
 }
 
+impl<T: Element> Drop for Node<T> {
+    fn drop(&mut self) {
+        counters::tensor_dropped();
+    }
+}
+
 impl<T: Element> Clone for Tensor<T> {
     fn clone(&self) -> Self {
         Tensor {
@@ -48,6 +55,7 @@ impl<T: Element> Clone for Tensor<T> {
 }
 
 fn fresh_id() -> u64 {
+    counters::tensor_created();
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 

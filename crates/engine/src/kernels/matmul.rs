@@ -92,6 +92,7 @@ pub fn gemm_into<T: Element>(
         }
         return;
     }
+    super::counters::record_macs(m * n * k);
     let parallelism = if m * n * k >= PARALLEL_MIN_MACS && threads() > 1 {
         Parallelism::Rayon(threads())
     } else {

@@ -3,6 +3,8 @@
 
 pub mod broadcast;
 pub mod conv;
+pub mod counters;
 pub mod elementwise;
 pub mod matmul;
+pub mod peak;
 pub mod threads;

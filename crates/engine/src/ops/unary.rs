@@ -20,7 +20,7 @@ impl<T: Element> Tensor<T> {
             self.shape().to_vec(),
             name,
             vec![self.clone()],
-            { move |out, g, _| vec![Some(backward(&x, out, g))] },
+            move |out, g, _| vec![Some(backward(&x, out, g))],
         )
     }
 

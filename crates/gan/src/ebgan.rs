@@ -1,0 +1,55 @@
+//! The energy-based GAN (Zhao, Mathieu & LeCun, 2017): the critic is an auto-encoder, the
+//! energy of an image its per-sample mean squared reconstruction error, and the generator is
+//! pushed away from producing identical samples by the pulling-away term on the encoder's
+//! codes.
+
+use gantry_engine::Tensor;
+use gantry_nn::{presets, Network};
+
+/// Number of leading layers of an ebgan critic that form its encoder.
+pub fn encoder_len(critic: &Network) -> usize {
+    presets::encoder_len(critic.spec())
+}
+
+/// Per-sample energies `[n]`: mean over pixels of (AE(x) - x)².
+pub fn energy(critic: &Network, x: &Tensor) -> Tensor {
+    let recon = critic.forward(x);
+    let axes: Vec<usize> = (1..x.ndim()).collect();
+    recon.sub(x).square().mean_axes(&axes, false)
+}
+
+/// The pulling-away term of codes `s [n, d]`:
+/// PT = 1/(n(n-1)) Σ_{i≠j} (sᵢᵀsⱼ / (‖sᵢ‖‖sⱼ‖))².
+pub fn pullaway(codes: &Tensor) -> Tensor {
+    let n = codes.dim(0);
+    let norms = codes.square().sum_axes(&[1], true).add_scalar(1e-12).sqrt(); // [n, 1]
+    let unit = codes.div(&norms);
+    let cosines = unit.matmul_t(&unit).square(); // [n, n], diagonal = 1
+    let off_diagonal = cosines.sum().add_scalar(-(n as f32));
+    off_diagonal.mul_scalar(1.0 / (n * (n - 1)) as f32)
+}
+
+/// The generator's loss: mean energy of its samples plus `weight`·PT of their codes.
+pub fn generator_loss(critic: &Network, fake: &Tensor, weight: f64) -> Tensor {
+    let k = encoder_len(critic);
+    let codes = critic.forward_range(fake, 0..k); // [n, 2·dim, h/4, w/4]
+    let recon = critic.forward_range(&codes, k..critic.layers().len()); // [n, c, h, w]
+    let axes: Vec<usize> = (1..fake.ndim()).collect();
+    let energy = recon.sub(fake).square().mean_axes(&axes, false);
+    energy
+        .mean()
+        .add(&pullaway(&codes.flatten(1)).mul_scalar(weight as f32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pullaway_is_zero_for_orthogonal_codes_and_one_for_identical() {
+        let orthogonal = Tensor::from_vec(vec![1.0, 0.0, 0.0, 2.0], &[2, 2]);
+        assert!(pullaway(&orthogonal).item().abs() < 1e-6);
+        let same = Tensor::from_vec(vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0], &[3, 2]);
+        assert!((pullaway(&same).item() - 1.0).abs() < 1e-5);
+    }
+}

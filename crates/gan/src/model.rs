@@ -1,0 +1,178 @@
+//! `build_model`: joins a generator, a critic, an objective and two optimisers into one
+//! trainable GAN, and the two kinds of training step.
+
+use gantry_engine::optim::{Adam, Optimizer, RmsProp, Sgd};
+use gantry_engine::{grad, no_grad, Rng, Tensor};
+use gantry_nn::{presets, Network, NetworkError, NormKind};
+
+use crate::config::{Loss, ModelKind, OptimizerKind, TrainConfig};
+use crate::objective::{CriticTerms, Objective};
+
+/// A generator and critic with their objective and optimisers.
+pub struct Gan {
+    /// Maps latent vectors `[n, latent]` to images `[n, c, h, w]`.
+    pub generator: Network,
+    /// Scores images `[n, c, h, w]` (an auto-encoder for ebgan).
+    pub critic: Network,
+    /// The loss module.
+    pub objective: Objective,
+    /// The generator's optimiser.
+    pub opt_g: Box<dyn Optimizer>,
+    /// The critic's optimiser.
+    pub opt_c: Box<dyn Optimizer>,
+    /// Latent dimension.
+    pub latent: usize,
+}
+
+/// What a critic step saw, for logs and the divergence guard.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CriticStats {
+    /// The critic's total loss.
+    pub loss: f32,
+    /// mean D(x) - mean D(G(z)).
+    pub wasserstein: f32,
+    /// The penalty term.
+    pub penalty: f32,
+    /// Mean per-sample gradient norm at the interpolates.
+    pub grad_norm: f32,
+    /// Mean score of the real batch.
+    pub real_score: f32,
+}
+
+/// A non-finite loss or gradient: the step was abandoned before any weight changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diverged {
+    /// Which network's step.
+    pub network: &'static str,
+    /// The term that was not finite (e.g. `loss`, `gradient of 3.weight`).
+    pub term: String,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} step: {} is not finite", self.network, self.term)
+    }
+}
+
+/// The network descriptions a configuration asks for: (generator, critic).
+pub fn network_specs(c: &TrainConfig) -> (Vec<gantry_nn::LayerSpec>, Vec<gantry_nn::LayerSpec>) {
+    let norm = match c.loss {
+        // A penalty on per-sample gradients must not see batch statistics.
+        Loss::WganGp | Loss::WganLp => None,
+        _ => Some(NormKind::Batch),
+    };
+    let critic = match (c.loss, c.model) {
+        (Loss::Ebgan, _) => presets::ebgan_critic(c.dim, c.channels),
+        (_, ModelKind::Dcgan) => presets::dcgan_critic(c.dim, norm),
+        (_, ModelKind::Mlp) => presets::mlp_critic(c.hidden),
+    };
+    let generator = match c.model {
+        ModelKind::Dcgan => presets::dcgan_generator(c.dim, c.channels, c.image_size),
+        ModelKind::Mlp => presets::mlp_generator(c.hidden, c.channels, c.image_size),
+    };
+    (generator, critic)
+}
+
+fn optimizer(c: &TrainConfig) -> Box<dyn Optimizer> {
+    match c.optimizer {
+        OptimizerKind::Adam => Box::new(Adam::new(c.lr, c.beta1, c.beta2, c.eps)),
+        OptimizerKind::Rmsprop => Box::new(RmsProp::new(c.lr, c.beta2, c.eps)),
+        OptimizerKind::Sgd => Box::new(Sgd::new(c.lr, c.momentum)),
+    }
+}
+
+/// Builds the GAN a configuration describes, initialising weights from `rng`.
+pub fn build_model(c: &TrainConfig, rng: &mut Rng) -> Result<Gan, NetworkError> {
+    let (g_spec, c_spec) = network_specs(c);
+    let generator = Network::build(&g_spec, &[c.latent], rng)?;
+    let critic = Network::build(&c_spec, &[c.channels, c.image_size, c.image_size], rng)?;
+    Ok(Gan {
+        generator,
+        critic,
+        objective: Objective::from_config(c),
+        opt_g: optimizer(c),
+        opt_c: optimizer(c),
+        latent: c.latent,
+    })
+}
+
+fn check_finite(
+    network: &'static str,
+    loss: &Tensor,
+    grads: &[Tensor],
+    names: &[String],
+) -> Result<(), Diverged> {
+    if !loss.item().is_finite() {
+        return Err(Diverged {
+            network,
+            term: "loss".into(),
+        });
+    }
+    for (g, name) in grads.iter().zip(names) {
+        if g.data().iter().any(|v| !v.is_finite()) {
+            return Err(Diverged {
+                network,
+                term: format!("gradient of {name}"),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Gan {
+    /// `n` latent vectors drawn from N(0, I): `[n, latent]`.
+    pub fn sample_latent(&self, n: usize, rng: &mut Rng) -> Tensor {
+        rng.normal(&[n, self.latent])
+    }
+
+    /// Generated images for latent vectors `z`, without building a graph.
+    pub fn generate(&self, z: &Tensor) -> Tensor {
+        no_grad(|| self.generator.forward(z))
+    }
+
+    /// One critic update on a real batch `[n, c, h, w]` against a fresh generated batch.
+    pub fn critic_step(&mut self, real: &Tensor, rng: &mut Rng) -> Result<CriticStats, Diverged> {
+        let z = self.sample_latent(real.dim(0), rng);
+        let fake = self.generate(&z);
+        let terms: CriticTerms = self.objective.critic_loss(&self.critic, real, &fake, rng);
+        let params = self.critic.params();
+        let grads = grad(&[terms.loss.clone()], &params, false);
+        let names: Vec<String> = self
+            .critic
+            .named_params()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        check_finite("critic", &terms.loss, &grads, &names)?;
+        drop(params);
+        self.opt_c.step(&mut self.critic.params_mut(), &grads);
+        self.objective.after_critic_step(&mut self.critic);
+        Ok(CriticStats {
+            loss: terms.loss.item(),
+            wasserstein: terms.wasserstein(),
+            penalty: terms.penalty,
+            grad_norm: terms.grad_norm,
+            real_score: terms.real_score,
+        })
+    }
+
+    /// One generator update on a fresh latent batch of `n`; returns the generator's loss.
+    pub fn generator_step(&mut self, n: usize, rng: &mut Rng) -> Result<f32, Diverged> {
+        let z = self.sample_latent(n, rng);
+        let fake = self.generator.forward(&z); // [n, c, h, w]
+        let loss = self.objective.generator_loss(&self.critic, &fake);
+        let params = self.generator.params();
+        // Only the generator's gradients are computed: the critic's weights are not targets.
+        let grads = grad(&[loss.clone()], &params, false);
+        let names: Vec<String> = self
+            .generator
+            .named_params()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        check_finite("generator", &loss, &grads, &names)?;
+        drop(params);
+        self.opt_g.step(&mut self.generator.params_mut(), &grads);
+        Ok(loss.item())
+    }
+}

@@ -1,0 +1,174 @@
+//! The adversarial objectives as loss modules: each turns critic scores on real and generated
+//! batches into the critic's loss and the generator's loss.
+//!
+//! | objective  | critic loss                                   | generator loss            |
+//! |------------|-----------------------------------------------|---------------------------|
+//! | gan        | softplus(-D(x)) + softplus(D(G(z)))            | softplus(-D(G(z)))        |
+//! | wgan-clip  | D(G(z)) - D(x), weights clipped to ±c          | -D(G(z))                  |
+//! | wgan-gp    | D(G(z)) - D(x) + λ(‖∇D(x̂)‖ - 1)²               | -D(G(z))                  |
+//! | wgan-lp    | D(G(z)) - D(x) + λ max(0, ‖∇D(x̂)‖ - 1)²        | -D(G(z))                  |
+//! | ebgan      | E(x) + max(0, m - E(G(z)))                     | E(G(z)) + w·PT(codes)     |
+//!
+//! Means over the batch throughout. For `gan` the critic's score is a logit: the
+//! cross-entropies are computed from it with softplus, which never overflows. For `ebgan` the
+//! "critic" is an auto-encoder and E(x) its per-sample mean squared reconstruction error.
+
+use gantry_engine::{Rng, Tensor};
+use gantry_nn::Network;
+
+use crate::config::{Loss, TrainConfig};
+use crate::ebgan;
+use crate::penalty::{gradient_penalty, interpolate, Sides};
+
+/// An objective with its hyperparameters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Objective {
+    /// Goodfellow et al. (2014); `minimax` selects log(1 - D(G(z))) for the generator.
+    Gan {
+        /// Use the original (saturating) generator loss.
+        minimax: bool,
+    },
+    /// Arjovsky et al. (2017): critic weights clipped to ±`clip` after each step.
+    WganClip {
+        /// The clipping bound c.
+        clip: f64,
+    },
+    /// Gulrajani et al. (2017): two-sided gradient penalty of weight `lambda`.
+    WganGp {
+        /// λ.
+        lambda: f64,
+    },
+    /// Petzka et al. (2018): one-sided gradient penalty of weight `lambda`.
+    WganLp {
+        /// λ.
+        lambda: f64,
+    },
+    /// Zhao et al. (2017): energy-based GAN with an auto-encoder critic.
+    Ebgan {
+        /// Margin m on the energy of generated samples.
+        margin: f64,
+        /// Weight of the pulling-away term.
+        pullaway: f64,
+    },
+}
+
+/// The critic's loss and the numbers logged about it.
+pub struct CriticTerms {
+    /// The loss to minimise, differentiable in the critic's weights.
+    pub loss: Tensor,
+    /// Mean critic score (or energy, for ebgan) of real samples.
+    pub real_score: f32,
+    /// Mean critic score (or energy) of generated samples.
+    pub fake_score: f32,
+    /// The penalty term (0 where the objective has none).
+    pub penalty: f32,
+    /// Mean per-sample ‖∇x̂ D(x̂)‖ (NaN where no penalty is computed).
+    pub grad_norm: f32,
+}
+
+impl CriticTerms {
+    /// The Wasserstein estimate mean D(x) - mean D(G(z)) (for `gan`, the logit gap).
+    pub fn wasserstein(&self) -> f32 {
+        self.real_score - self.fake_score
+    }
+}
+
+impl Objective {
+    /// The objective a run's configuration asks for.
+    pub fn from_config(c: &TrainConfig) -> Self {
+        match c.loss {
+            Loss::Gan => Objective::Gan { minimax: c.minimax },
+            Loss::WganClip => Objective::WganClip { clip: c.clip },
+            Loss::WganGp => Objective::WganGp {
+                lambda: c.lambda_gp,
+            },
+            Loss::WganLp => Objective::WganLp {
+                lambda: c.lambda_gp,
+            },
+            Loss::Ebgan => Objective::Ebgan {
+                margin: c.ebgan_margin,
+                pullaway: c.pullaway_weight,
+            },
+        }
+    }
+
+    /// The critic's per-sample scores (energies for ebgan): `[n, …] → [n]`.
+    pub fn scores(&self, critic: &Network, x: &Tensor) -> Tensor {
+        match self {
+            Objective::Ebgan { .. } => ebgan::energy(critic, x),
+            _ => critic.forward(x).reshape(&[x.dim(0)]),
+        }
+    }
+
+    /// The critic's loss on a real and a generated batch (the generated one detached).
+    pub fn critic_loss(
+        &self,
+        critic: &Network,
+        real: &Tensor,
+        fake: &Tensor,
+        rng: &mut Rng,
+    ) -> CriticTerms {
+        let n = real.dim(0);
+        // One pass over real and generated samples together: larger, faster products.
+        let both = self.scores(critic, &Tensor::cat(&[real.clone(), fake.clone()], 0)); // [2n]
+        let (d_real, d_fake) = (both.narrow(0, 0, n), both.narrow(0, n, n));
+        let (real_score, fake_score) = (mean_of(&d_real), mean_of(&d_fake));
+        let terms = |loss, penalty, grad_norm| CriticTerms {
+            loss,
+            real_score,
+            fake_score,
+            penalty,
+            grad_norm,
+        };
+        match *self {
+            Objective::Gan { .. } => {
+                let loss = d_real
+                    .neg()
+                    .softplus()
+                    .mean()
+                    .add(&d_fake.softplus().mean());
+                terms(loss, 0.0, f32::NAN)
+            }
+            Objective::WganClip { .. } => terms(d_fake.mean().sub(&d_real.mean()), 0.0, f32::NAN),
+            Objective::WganGp { lambda } | Objective::WganLp { lambda } => {
+                let sides = if matches!(self, Objective::WganGp { .. }) {
+                    Sides::Two
+                } else {
+                    Sides::One
+                };
+                let x_hat = interpolate(real, fake, rng);
+                let p = gradient_penalty(critic, &x_hat, lambda, sides);
+                let loss = d_fake.mean().sub(&d_real.mean()).add(&p.loss);
+                terms(loss, p.loss.item(), p.grad_norm)
+            }
+            Objective::Ebgan { margin, .. } => {
+                let hinge = d_fake.rsub_scalar(margin as f32).relu();
+                terms(d_real.mean().add(&hinge.mean()), 0.0, f32::NAN)
+            }
+        }
+    }
+
+    /// The generator's loss on a generated batch (not detached).
+    pub fn generator_loss(&self, critic: &Network, fake: &Tensor) -> Tensor {
+        match *self {
+            Objective::Gan { minimax: false } => self.scores(critic, fake).neg().softplus().mean(),
+            Objective::Gan { minimax: true } => self.scores(critic, fake).softplus().neg().mean(),
+            Objective::Ebgan { pullaway, .. } => ebgan::generator_loss(critic, fake, pullaway),
+            _ => self.scores(critic, fake).mean().neg(),
+        }
+    }
+
+    /// Work after each critic update: weight clipping for `wgan-clip`.
+    pub fn after_critic_step(&self, critic: &mut Network) {
+        if let Objective::WganClip { clip } = *self {
+            let c = clip as f32;
+            for p in critic.params_mut() {
+                p.data_mut().iter_mut().for_each(|w| *w = w.clamp(-c, c));
+            }
+        }
+    }
+}
+
+fn mean_of(t: &Tensor) -> f32 {
+    t.data().iter().sum::<f32>() / t.numel() as f32
+}
