@@ -31,17 +31,20 @@ use serde_json::Value;
 use crate::config::{ConfigError, TrainConfig};
 
 /// Errors from writing or reading checkpoints; each names the file at fault.
+///
+/// Each message ends with its cause, and `source()` is `None`, so an error chain printed with
+/// `{:#}` shows every cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     /// A file-system operation failed.
-    #[error("checkpoint {path}: {action}: {source}")]
+    #[error("checkpoint {path}: {action}: {cause}")]
     Io {
         /// The file or directory involved.
         path: PathBuf,
         /// What was being done, e.g. `cannot write`.
         action: &'static str,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A tensor file is not valid safetensors.
     #[error("checkpoint {path}: not a valid safetensors file ({detail}): truncated or corrupt?")]
@@ -60,20 +63,20 @@ pub enum CheckpointError {
         problem: String,
     },
     /// `state.json` could not be written or parsed.
-    #[error("checkpoint {path}: bad training state: {source}")]
+    #[error("checkpoint {path}: bad training state: {cause}")]
     State {
         /// The state file.
         path: PathBuf,
         /// The JSON error.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// `config.toml` could not be written or parsed.
-    #[error("checkpoint {path}: {source}")]
+    #[error("checkpoint {path}: {cause}")]
     Config {
         /// The config file.
         path: PathBuf,
         /// The configuration error.
-        source: ConfigError,
+        cause: ConfigError,
     },
     /// A required file is absent.
     #[error("checkpoint {path}: missing: incomplete checkpoint")]

@@ -27,15 +27,18 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 /// Errors from loading, merging or validating a [`TrainConfig`].
+///
+/// Each message ends with its cause, and `source()` is `None`, so an error chain printed with
+/// `{:#}` shows every cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The configuration file could not be read.
-    #[error("config {path}: cannot read: {source}")]
+    #[error("config {path}: cannot read: {cause}")]
     Read {
         /// The file that was being read.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A layer is not valid TOML, names an unknown key or gives a value of the wrong type.
     #[error("config {origin}: {detail}")]
@@ -57,7 +60,13 @@ pub enum ConfigError {
     },
     /// The configuration could not be written as TOML.
     #[error("cannot write config as TOML: {0}")]
-    Serialize(#[from] toml::ser::Error),
+    Serialize(toml::ser::Error),
+}
+
+impl From<toml::ser::Error> for ConfigError {
+    fn from(err: toml::ser::Error) -> Self {
+        Self::Serialize(err)
+    }
 }
 
 /// Generator architecture.

@@ -13,17 +13,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Errors from writing or reading a metrics file.
+///
+/// Each message ends with its cause, and `source()` is `None`, so an error chain printed with
+/// `{:#}` shows every cause once.
 #[derive(Debug, thiserror::Error)]
 pub enum MetricsError {
     /// An I/O operation on the file failed.
-    #[error("metrics {path}: {action}: {source}")]
+    #[error("metrics {path}: {action}: {cause}")]
     Io {
         /// The metrics file.
         path: PathBuf,
         /// What was being done, e.g. `cannot open`.
         action: &'static str,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A complete line is not a JSON object.
     #[error("metrics {path}: line {line}: not a JSON object: {detail}")]
@@ -36,12 +39,12 @@ pub enum MetricsError {
         detail: String,
     },
     /// A record could not be encoded as JSON.
-    #[error("metrics {path}: cannot encode record: {source}")]
+    #[error("metrics {path}: cannot encode record: {cause}")]
     Encode {
         /// The metrics file.
         path: PathBuf,
         /// The encoder's error.
-        source: serde_json::Error,
+        cause: serde_json::Error,
     },
     /// A resume asked for more bytes than the file holds.
     #[error(
@@ -141,9 +144,9 @@ impl MetricsWriter {
 
     /// Appends one record as a line and flushes it.
     pub fn write(&mut self, record: &MetricsRecord) -> Result<(), MetricsError> {
-        let value = serde_json::to_value(record).map_err(|source| MetricsError::Encode {
+        let value = serde_json::to_value(record).map_err(|cause| MetricsError::Encode {
             path: self.path.clone(),
-            source,
+            cause,
         })?;
         self.write_value(&value)
     }
@@ -216,10 +219,10 @@ fn bad_line(path: &Path, index: usize, detail: String) -> MetricsError {
 
 fn io_error(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> MetricsError {
     let path = path.to_path_buf();
-    move |source| MetricsError::Io {
+    move |cause| MetricsError::Io {
         path,
         action,
-        source,
+        cause,
     }
 }
 

@@ -149,9 +149,9 @@ pub fn load_checkpoint(
     let state_path = dir.join(files::STATE);
     let state_text = read(&state_path)?;
     let state: TrainState =
-        serde_json::from_slice(&state_text).map_err(|source| CheckpointError::State {
+        serde_json::from_slice(&state_text).map_err(|cause| CheckpointError::State {
             path: state_path,
-            source,
+            cause,
         })?;
 
     let config_path = dir.join(files::CONFIG);
@@ -159,9 +159,9 @@ pub fn load_checkpoint(
         return Err(CheckpointError::Missing { path: config_path });
     }
     let config =
-        TrainConfig::from_toml_file(&config_path).map_err(|source| CheckpointError::Config {
+        TrainConfig::from_toml_file(&config_path).map_err(|cause| CheckpointError::Config {
             path: config_path,
-            source,
+            cause,
         })?;
 
     Ok(Checkpoint {
@@ -215,17 +215,17 @@ fn write_contents(dir: &Path, checkpoint: &Checkpoint) -> Result<(), CheckpointE
 
     let state_path = dir.join(files::STATE);
     let state =
-        serde_json::to_vec_pretty(&checkpoint.state).map_err(|source| CheckpointError::State {
+        serde_json::to_vec_pretty(&checkpoint.state).map_err(|cause| CheckpointError::State {
             path: state_path.clone(),
-            source,
+            cause,
         })?;
     write_synced(&state_path, &state)?;
 
     let config_path = dir.join(files::CONFIG);
     let config = checkpoint.config.to_toml_string();
-    let config = config.map_err(|source| CheckpointError::Config {
+    let config = config.map_err(|cause| CheckpointError::Config {
         path: config_path.clone(),
-        source,
+        cause,
     })?;
     write_synced(&config_path, config.as_bytes())
 }
@@ -248,22 +248,22 @@ fn is_complete(dir: &Path) -> bool {
 
 fn io_error(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> CheckpointError {
     let path = path.to_path_buf();
-    move |source| CheckpointError::Io {
+    move |cause| CheckpointError::Io {
         path,
         action,
-        source,
+        cause,
     }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, CheckpointError> {
-    fs::read(path).map_err(|source| match source.kind() {
+    fs::read(path).map_err(|cause| match cause.kind() {
         std::io::ErrorKind::NotFound => CheckpointError::Missing {
             path: path.to_path_buf(),
         },
         _ => CheckpointError::Io {
             path: path.to_path_buf(),
             action: "cannot read",
-            source,
+            cause,
         },
     })
 }

@@ -17,9 +17,9 @@ impl ConfigLayer {
     /// Reads a TOML file, checking every key and value type against [`TrainConfig`].
     pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Self::from_toml_str(&text, &path.display().to_string())
     }
