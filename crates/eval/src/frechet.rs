@@ -10,7 +10,7 @@
 
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
-use crate::error::Result;
+use crate::error::{EvalError, Result};
 use crate::features::{min_rows, same_width, Features};
 
 /// Mean `[d]` and unbiased covariance `[d, d]` (divided by `n − 1`) of a feature set.
@@ -41,23 +41,26 @@ impl GaussianStats {
 /// Zero for identical sets; a pure mean shift by `v` adds exactly ‖v‖².
 pub fn frechet_distance(a: &Features, b: &Features) -> Result<f64> {
     same_width("frechet features", a, b)?;
-    Ok(frechet_from_stats(
-        &GaussianStats::fit(a)?,
-        &GaussianStats::fit(b)?,
-    ))
+    frechet_from_stats(&GaussianStats::fit(a)?, &GaussianStats::fit(b)?)
 }
 
-/// Fréchet distance between two already fitted Gaussians of the same width.
-///
-/// Panics if the widths differ; [`frechet_distance`] checks them for you.
-pub fn frechet_from_stats(a: &GaussianStats, b: &GaussianStats) -> f64 {
+/// Fréchet distance between two already fitted Gaussians; fails if their widths differ.
+pub fn frechet_from_stats(a: &GaussianStats, b: &GaussianStats) -> Result<f64> {
+    if a.mean.len() != b.mean.len() {
+        let (left, right) = (a.mean.len(), b.mean.len());
+        return Err(EvalError::DimMismatch {
+            what: "frechet stats",
+            left,
+            right,
+        });
+    }
     let mean_term = (&a.mean - &b.mean).norm_squared();
     let sqrt_a = sqrt_psd(&a.cov);
     let cross = &sqrt_a * &b.cov * &sqrt_a; // symmetric PSD, [d, d]
     let cross_trace = trace_sqrt_psd(&cross);
     let d2 = mean_term + a.cov.trace() + b.cov.trace() - 2.0 * cross_trace;
     // round-off can leave a tiny negative number for identical inputs
-    d2.max(0.0)
+    Ok(d2.max(0.0))
 }
 
 /// Square root of a symmetric PSD matrix: V diag(√max(λ, 0)) Vᵀ.
@@ -132,7 +135,7 @@ mod tests {
         let a = stats(&[0.0, 1.0, 2.0], &[1.0, 2.0, 0.5]);
         let b = stats(&[1.0, 1.0, 0.0], &[3.0, 2.0, 1.5]);
         let expected = 1.0 + 0.0 + 4.0 + 4.0 + 0.0 + 1.0;
-        assert!((frechet_from_stats(&a, &b) - expected).abs() < 1e-9);
+        assert!((frechet_from_stats(&a, &b).unwrap() - expected).abs() < 1e-9);
     }
 
     #[test]

@@ -57,9 +57,9 @@ pub fn render_html(page: &ReportPage) -> Result<String> {
     html += &samples_section(page)?;
     html += &charts_section(page.charts)?;
     let config = escape_html(page.config_text);
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<h2>Configuration</h2><pre>{config}</pre></body></html>\n"
+        "<h2>Configuration</h2><pre>{config}</pre></body></html>"
     );
     Ok(html)
 }
@@ -107,43 +107,47 @@ fn img_tag(what: &'static str, bytes: &[u8], alt: &str, class: &str) -> Result<S
     ))
 }
 
+/// A row of the metrics table: name, how to print the value, how to read it.
+type MetricRow = (&'static str, fn(&Metrics) -> String, &'static str);
+
+const METRIC_ROWS: [MetricRow; 6] = [
+    (
+        "FID",
+        |m| format!("{:.3}", m.fid),
+        "lower is better; floor = sampling noise",
+    ),
+    (
+        "classifier score",
+        |m| format!("{:.3}", m.score),
+        "higher is better; at most k",
+    ),
+    (
+        "precision",
+        |m| format!("{:.3}", m.precision),
+        "share of samples that look real",
+    ),
+    (
+        "recall",
+        |m| format!("{:.3}", m.recall),
+        "share of real variety covered",
+    ),
+    (
+        "modes covered",
+        covered,
+        "classes with at least the minimum share",
+    ),
+    (
+        "class KL",
+        |m| format!("{:.4}", m.modes.kl),
+        "KL(generated ‖ real) of class shares",
+    ),
+];
+
 fn metrics_section(eval: &EvalReport) -> Result<String> {
     let mut html = String::from("<h2>Final metrics</h2><table>");
     html += "<tr><th>metric</th><th>generator</th><th>real floor</th><th>reading</th></tr>";
     let (g, r) = (&eval.generated, &eval.real);
-    let rows: [(&str, fn(&Metrics) -> String, &str); 6] = [
-        (
-            "FID",
-            |m| format!("{:.3}", m.fid),
-            "lower is better; floor = sampling noise",
-        ),
-        (
-            "classifier score",
-            |m| format!("{:.3}", m.score),
-            "higher is better; at most k",
-        ),
-        (
-            "precision",
-            |m| format!("{:.3}", m.precision),
-            "share of samples that look real",
-        ),
-        (
-            "recall",
-            |m| format!("{:.3}", m.recall),
-            "share of real variety covered",
-        ),
-        (
-            "modes covered",
-            covered,
-            "classes with at least the minimum share",
-        ),
-        (
-            "class KL",
-            |m| format!("{:.4}", m.modes.kl),
-            "KL(generated ‖ real) of class shares",
-        ),
-    ];
-    for (name, value, reading) in rows {
+    for (name, value, reading) in METRIC_ROWS {
         let _ = write!(
             html,
             "<tr><td>{name}</td><td>{}</td><td>{}</td>",

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{io_err, Result};
+use crate::error::{io_err, EvalError, Result};
 use crate::features::{same_width, Features};
 use crate::frechet::{frechet_from_stats, GaussianStats};
 use crate::modes::{mode_coverage, ModeCoverage};
@@ -116,6 +116,8 @@ pub fn evaluate(
 }
 
 /// Metrics of one `candidate` set against `reference` (whose Gaussian fit is passed in).
+///
+/// Fails when widths or class counts disagree or features and probabilities differ in rows.
 pub fn metrics(
     reference: &EvalSet,
     reference_stats: &GaussianStats,
@@ -123,10 +125,19 @@ pub fn metrics(
     config: &EvalConfig,
 ) -> Result<Metrics> {
     same_width("eval features", &reference.features, &candidate.features)?;
+    let (features_n, probs_n) = (candidate.features.n, candidate.probs.n);
+    if features_n != probs_n {
+        let what = "rows of features and probs";
+        return Err(EvalError::DimMismatch {
+            what,
+            left: features_n,
+            right: probs_n,
+        });
+    }
     let candidate_stats = GaussianStats::fit(&candidate.features)?;
     let pr = precision_recall(&reference.features, &candidate.features, config.k)?;
     Ok(Metrics {
-        fid: frechet_from_stats(&candidate_stats, reference_stats),
+        fid: frechet_from_stats(&candidate_stats, reference_stats)?,
         score: classifier_score(&candidate.probs)?,
         precision: pr.precision,
         recall: pr.recall,
