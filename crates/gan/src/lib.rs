@@ -1,4 +1,5 @@
 //! gantry-gan
+pub mod augment;
 pub mod bench;
 pub mod checkpoint;
 pub mod config;
@@ -7,3 +8,7 @@ pub mod metrics;
 pub mod model;
 pub mod objective;
 pub mod penalty;
+pub mod run_state;
+pub mod samples;
+pub mod schedule;
+pub mod trainer;

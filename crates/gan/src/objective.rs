@@ -100,6 +100,15 @@ impl Objective {
         }
     }
 
+    /// How real the critic rates each sample, higher meaning more real: the score, or the
+    /// negated energy for ebgan. `[n, …] → [n]`.
+    pub fn realness(&self, critic: &Network, x: &Tensor) -> Tensor {
+        match self {
+            Objective::Ebgan { .. } => ebgan::energy(critic, x).neg(),
+            _ => self.scores(critic, x),
+        }
+    }
+
     /// The critic's loss on a real and a generated batch (the generated one detached).
     pub fn critic_loss(
         &self,
