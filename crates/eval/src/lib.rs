@@ -5,7 +5,7 @@
 //!
 //! - [`frechet_distance`]: Fréchet distance of feature Gaussians (FID, Heusel et al. 2017);
 //! - [`classifier_score`]: exp(E KL(p(y|x) ‖ p(y))) (Inception Score, Salimans et al. 2016);
-//! - [`precision_recall`]: k-NN manifold precision and recall (Kynkäänniemi et al. 2019);
+//! - [`precision_recall()`]: k-NN manifold precision and recall (Kynkäänniemi et al. 2019);
 //! - [`mode_coverage`]: per-class shares, covered classes and KL to the real class histogram;
 //! - [`evaluate`]: all of the above for the generator and for held-out real data (the floor),
 //!   as an [`EvalReport`] that serialises to `eval.json`.

@@ -1,7 +1,8 @@
 //! End to end: metrics from feature sets, then `eval.json` and `report.html` on disk.
 
-use gantry_eval::ReportPage;
-use gantry_eval::{evaluate, write_html, EvalConfig, EvalReport, EvalSet, Features, LineChart};
+use gantry_eval::{
+    evaluate, write_html, EvalConfig, EvalReport, EvalSet, Features, LineChart, ReportPage,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
