@@ -20,7 +20,8 @@ mod names;
 mod validate;
 
 pub use layers::{ConfigLayer, LossDefaults};
-pub use validate::DatasetSpec;
+pub use gantry_data::DatasetSpec;
+pub use validate::parse_dataset;
 
 use std::path::PathBuf;
 

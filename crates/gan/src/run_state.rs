@@ -265,3 +265,13 @@ impl Trainer {
         Ok(trainer)
     }
 }
+
+/// The configuration and trained model of the checkpoint in `dir` (optimiser state unused).
+pub fn load_model(dir: &Path) -> Result<(TrainConfig, crate::model::Gan), TrainError> {
+    let config = TrainConfig::from_toml_file(dir.join(crate::checkpoint::files::CONFIG))?;
+    let checkpoint = crate::checkpoint::load_checkpoint(dir, &expected_shapes(&config)?)?;
+    let mut gan = build_model(&config, &mut Rng::stream(config.seed, STREAM_INIT))?;
+    load_network(&mut gan.generator, &checkpoint.generator)?;
+    load_network(&mut gan.critic, &checkpoint.critic)?;
+    Ok((config, gan))
+}

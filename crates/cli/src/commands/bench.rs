@@ -1,11 +1,12 @@
-//! `gantry bench`: times training iterations of a model.
+//! `gantry bench`: times training iterations of the reference WGAN-GP configuration.
 
 use anyhow::{ensure, Context, Result};
+use gantry_gan::bench::{run_bench, BenchOptions};
 use gantry_gan::config::TrainConfig;
 
 use crate::args::BenchArgs;
 
-/// Benchmarks as `args` say. For now it checks the configuration and reports the plan.
+/// Benchmarks as `args` say; the last line printed is machine-readable (`BENCH …`).
 pub fn bench(args: &BenchArgs) -> Result<()> {
     ensure!(args.iters > 0, "--iters must be at least 1");
     let config = TrainConfig {
@@ -15,15 +16,33 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         ..Default::default()
     };
     config.validate().context("invalid benchmark settings")?;
-
-    let threads = if args.threads == 0 {
-        "all".to_string()
-    } else {
-        args.threads.to_string()
-    };
+    gantry_engine::set_threads(args.threads);
     println!(
-        "bench: {} {} with batch {}, {} warm-up + {} timed iterations, threads {}",
-        config.loss, config.model, config.batch_size, args.warmup, args.iters, threads
+        "bench: {} {} dim {}, batch {}, n_critic {}, {} warm-up + {} timed generator iterations, {} threads",
+        config.loss,
+        config.model,
+        config.dim,
+        config.batch_size,
+        config.n_critic,
+        args.warmup,
+        args.iters,
+        gantry_engine::threads()
     );
+    let opts = BenchOptions { config, iters: args.iters, warmup: args.warmup };
+    let r = run_bench(&opts, |line| println!("  {line}")).map_err(|d| anyhow::anyhow!("{d}"))?;
+    println!(
+        "per generator iteration: {:.3} s median, {:.1} GFLOP ({:.1} GFLOP/s = {:.0}% of the {:.0} GFLOP/s FMA peak of {} threads)",
+        r.sec_per_gen_iter,
+        r.gflop_per_iter,
+        r.gflops,
+        100.0 * r.gflops / r.peak_gflops,
+        r.peak_gflops,
+        r.threads
+    );
+    println!(
+        "memory: {:.0} MiB after warm-up, {:.0} MiB at the end, {:.0} MiB peak; live tensors {} -> {}",
+        r.rss_after_warmup_mb, r.rss_end_mb, r.peak_rss_mb, r.live_tensors.0, r.live_tensors.1
+    );
+    println!("{}", r.result_line());
     Ok(())
 }

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 use anyhow::{ensure, Result};
-use gantry_gan::config::DatasetSpec;
+use gantry_gan::config::parse_dataset;
 
 use super::dataset_slug;
 use crate::args::ClassifierTrainArgs;
 
 /// Trains the classifier as `args` say. For now it checks the arguments and reports the plan.
 pub fn train(args: &ClassifierTrainArgs) -> Result<()> {
-    DatasetSpec::parse(&args.dataset)?;
+    parse_dataset(&args.dataset)?;
     ensure!(args.epochs > 0, "--epochs must be at least 1");
     let default_out = || {
         let name = format!("{}.safetensors", dataset_slug(&args.dataset));

@@ -2,6 +2,7 @@
 
 mod bench;
 mod classifier;
+mod data;
 mod eval;
 mod sample;
 mod train;

@@ -7,26 +7,44 @@ use anyhow::{bail, Context, Result};
 use gantry_gan::checkpoint::CheckpointStore;
 use gantry_gan::config::{ConfigLayer, TrainConfig};
 
-use super::dataset_slug;
+use gantry_data::Split;
+use gantry_gan::trainer::{Event, Trainer};
+
+use super::{data, dataset_slug};
+use crate::progress::Progress;
 use crate::args::TrainArgs;
 use crate::timestamp::utc_stamp;
 
 /// Name of the effective configuration inside a run directory.
 const CONFIG_FILE: &str = "config.toml";
 
-/// Trains as `args` say. For now it prepares the run and reports the plan.
+/// Trains as `args` say: a new run, or `--resume RUN_DIR` from its last checkpoint.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let config = effective_config(args, SystemTime::now())?;
-    let run_dir = prepare_run_dir(&config, args.resume.is_some())?;
-    print_plan(&config, &run_dir);
-
-    if args.resume.is_some() {
-        let latest = CheckpointStore::new(&run_dir).latest()?;
-        match latest {
-            Some(dir) => println!("resume: from {}", dir.display()),
-            None => println!("resume: no checkpoint yet, starting at iteration 0"),
-        }
+    let resuming = args.resume.is_some();
+    if resuming {
+        // Fail before touching anything when there is nothing to resume.
+        let run_dir = config.out.clone().context("no run directory chosen")?;
+        CheckpointStore::new(&run_dir)
+            .latest()?
+            .with_context(|| format!("cannot resume {}: no complete checkpoint", run_dir.display()))?;
     }
+    gantry_engine::set_threads(config.threads);
+    let progress = Progress::new(config.iters as u64);
+    let mut log = |line: &str| progress.log(line);
+    let dataset = data::load(&config, Split::Train, &mut log)?;
+    let run_dir = prepare_run_dir(&config, resuming)?;
+    let mut trainer = if resuming {
+        Trainer::resume(config, &run_dir, dataset)?
+    } else {
+        Trainer::new(config, &run_dir, dataset)?
+    };
+    progress.set_position(trainer.iteration());
+    trainer.run(&mut |event| match event {
+        Event::Log(line) => progress.log(line),
+        Event::Progress(done, _) => progress.set_position(done),
+    })?;
+    progress.finish();
     Ok(())
 }
 
@@ -84,36 +102,6 @@ fn prepare_run_dir(config: &TrainConfig, resuming: bool) -> Result<PathBuf> {
     std::fs::rename(&tmp, &config_path)
         .with_context(|| format!("cannot write {}", config_path.display()))?;
     Ok(run_dir)
-}
-
-fn print_plan(config: &TrainConfig, run_dir: &Path) {
-    let c = config;
-    println!(
-        "train: {} {} on {} ({}x{}x{}), batch {}, {} generator iterations, n_critic {}",
-        c.loss,
-        c.model,
-        c.dataset,
-        c.channels,
-        c.image_size,
-        c.image_size,
-        c.batch_size,
-        c.iters,
-        c.n_critic
-    );
-    println!(
-        "optimizer: {} lr {:e} betas ({}, {}), seed {}, threads {}",
-        c.optimizer,
-        c.lr,
-        c.beta1,
-        c.beta2,
-        c.seed,
-        if c.threads == 0 {
-            "all".to_string()
-        } else {
-            c.threads.to_string()
-        }
-    );
-    println!("run directory: {} (config.toml written)", run_dir.display());
 }
 
 #[cfg(test)]

@@ -1,39 +1,17 @@
 //! Range checks on a [`TrainConfig`] and the parsed data-set spec.
 
-use std::path::PathBuf;
+use gantry_data::DatasetSpec;
 
 use super::{ConfigError, Loss, ModelKind, TrainConfig};
 
-/// Where the training images come from, parsed from [`TrainConfig::dataset`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DatasetSpec {
-    /// MNIST digits from `data_dir`.
-    Mnist,
-    /// Fashion-MNIST from `data_dir`.
-    FashionMnist,
-    /// IDX files (the MNIST format) in the given directory.
-    Idx(PathBuf),
-    /// Image files in the given directory.
-    Folder(PathBuf),
-}
-
-impl DatasetSpec {
-    /// Parses `mnist`, `fashion-mnist`, `idx:DIR` or `folder:DIR`.
-    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
-        let invalid = || ConfigError::Invalid {
-            key: "dataset",
-            value: format!("\"{spec}\""),
-            expected: "mnist, fashion-mnist, idx:DIR or folder:DIR".to_string(),
-        };
-        match spec.split_once(':') {
-            Some(("idx", dir)) if !dir.is_empty() => Ok(Self::Idx(dir.into())),
-            Some(("folder", dir)) if !dir.is_empty() => Ok(Self::Folder(dir.into())),
-            Some(_) => Err(invalid()),
-            None if spec == "mnist" => Ok(Self::Mnist),
-            None if spec == "fashion-mnist" => Ok(Self::FashionMnist),
-            None => Err(invalid()),
-        }
-    }
+/// Parses a data-set spec (`mnist`, `fashion-mnist`, `idx:DIR` or `folder:DIR`), naming the
+/// `dataset` key when it is not one.
+pub fn parse_dataset(spec: &str) -> Result<DatasetSpec, ConfigError> {
+    spec.parse::<DatasetSpec>().map_err(|_| ConfigError::Invalid {
+        key: "dataset",
+        value: format!("\"{spec}\""),
+        expected: "mnist, fashion-mnist, idx:DIR or folder:DIR".to_string(),
+    })
 }
 
 /// Fails with `key`, its value and `expected` unless `ok`.
@@ -66,7 +44,7 @@ fn in_range(value: f64, low: f64, high: f64) -> bool {
 impl TrainConfig {
     /// The parsed [`TrainConfig::dataset`].
     pub fn dataset_spec(&self) -> Result<DatasetSpec, ConfigError> {
-        DatasetSpec::parse(&self.dataset)
+        parse_dataset(&self.dataset)
     }
 
     /// Checks that every key is in range, naming the first key that is not.
@@ -227,21 +205,21 @@ mod tests {
 
     #[test]
     fn dataset_specs_parse() {
-        assert_eq!(DatasetSpec::parse("mnist").unwrap(), DatasetSpec::Mnist);
+        assert_eq!(parse_dataset("mnist").unwrap(), DatasetSpec::Mnist);
         assert_eq!(
-            DatasetSpec::parse("fashion-mnist").unwrap(),
+            parse_dataset("fashion-mnist").unwrap(),
             DatasetSpec::FashionMnist
         );
         assert_eq!(
-            DatasetSpec::parse("idx:d/x").unwrap(),
+            parse_dataset("idx:d/x").unwrap(),
             DatasetSpec::Idx("d/x".into())
         );
         assert_eq!(
-            DatasetSpec::parse("folder:C:/x").unwrap(),
+            parse_dataset("folder:C:/x").unwrap(),
             DatasetSpec::Folder("C:/x".into())
         );
         for bad in ["cifar", "idx:", "zip:foo", ""] {
-            assert!(DatasetSpec::parse(bad).is_err(), "{bad}");
+            assert!(parse_dataset(bad).is_err(), "{bad}");
         }
     }
 
