@@ -19,8 +19,8 @@ mod layers;
 mod names;
 mod validate;
 
-pub use layers::{ConfigLayer, LossDefaults};
 pub use gantry_data::DatasetSpec;
+pub use layers::{ConfigLayer, LossDefaults};
 pub use validate::parse_dataset;
 
 use std::path::PathBuf;

@@ -31,6 +31,10 @@ pub enum Event<'a> {
     Progress(u64, u64),
 }
 
+/// Measures sample quality during training: given the model, returns named metrics (e.g.
+/// `fid`, `score`) to record in the metrics file.
+pub type Evaluator = Box<dyn FnMut(&Gan) -> Result<Vec<(String, f64)>, String>>;
+
 /// A training run in progress.
 pub struct Trainer {
     /// The run's effective configuration.
@@ -50,6 +54,7 @@ pub struct Trainer {
     pub(crate) pool: Option<AdversarialPool>,
     schedule: CriticSchedule,
     interval: Interval,
+    evaluator: Option<Evaluator>,
 }
 
 /// Sums over one logging interval.
@@ -101,6 +106,7 @@ impl Trainer {
             iteration: 0,
             elapsed_s: 0.0,
             interval: Interval::default(),
+            evaluator: None,
             config,
             gan,
             dataset,
@@ -109,6 +115,11 @@ impl Trainer {
             metrics,
             pool,
         }
+    }
+
+    /// Runs `evaluator` every `eval_every` generator iterations.
+    pub fn set_evaluator(&mut self, evaluator: Evaluator) {
+        self.evaluator = Some(evaluator);
     }
 
     /// Generator iterations completed.
@@ -151,15 +162,17 @@ impl Trainer {
         let c = &self.config;
         let lines = [
             format!(
-                "training {} {} on {} ({} images of {}x{}x{}), batch {}, {} threads",
+                "training {} {} (dim {}) on {}: {} images of {}x{}x{}, batch {}, n_critic {}, {} threads",
                 c.loss,
                 c.model,
-                self.dataset.source(),
+                c.dim,
+                c.dataset,
                 self.dataset.len(),
                 c.channels,
                 c.image_size,
                 c.image_size,
                 c.batch_size,
+                c.n_critic,
                 gantry_engine::threads()
             ),
             format!(
@@ -254,6 +267,9 @@ impl Trainer {
         if c.sample_every > 0 && it % c.sample_every as u64 == 0 {
             self.write_samples()?;
         }
+        if c.eval_every > 0 && it % c.eval_every as u64 == 0 {
+            self.evaluate(observer)?;
+        }
         if c.checkpoint_every > 0 && it % c.checkpoint_every as u64 == 0 && it < c.iters as u64 {
             self.save_checkpoint(observer)?;
         }
@@ -310,6 +326,31 @@ impl Trainer {
         }
         self.metrics.write(&record)?;
         observer(Event::Log(&line));
+        Ok(())
+    }
+
+    /// Runs the evaluator, records its metrics beside the training ones and logs them.
+    fn evaluate(&mut self, observer: &mut dyn FnMut(Event)) -> Result<(), TrainError> {
+        let Some(evaluator) = self.evaluator.as_mut() else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let metrics =
+            evaluator(&self.gan).map_err(|e| TrainError::Mismatch(format!("evaluation: {e}")))?;
+        let mut record = serde_json::Map::new();
+        record.insert("iteration".into(), self.iteration.into());
+        record.insert("elapsed_s".into(), self.elapsed_s.into());
+        let mut line = format!("eval at iter {}:", self.iteration);
+        for (name, value) in &metrics {
+            record.insert(name.clone(), (*value).into());
+            line.push_str(&format!(" {name} {value:.3}"));
+        }
+        self.metrics
+            .write_value(&serde_json::Value::Object(record))?;
+        observer(Event::Log(&format!(
+            "{line} ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        )));
         Ok(())
     }
 

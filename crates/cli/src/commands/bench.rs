@@ -28,7 +28,11 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         args.iters,
         gantry_engine::threads()
     );
-    let opts = BenchOptions { config, iters: args.iters, warmup: args.warmup };
+    let opts = BenchOptions {
+        config,
+        iters: args.iters,
+        warmup: args.warmup,
+    };
     let r = run_bench(&opts, |line| println!("  {line}")).map_err(|d| anyhow::anyhow!("{d}"))?;
     println!(
         "per generator iteration: {:.3} s median, {:.1} GFLOP ({:.1} GFLOP/s = {:.0}% of the {:.0} GFLOP/s FMA peak of {} threads)",

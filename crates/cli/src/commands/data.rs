@@ -26,18 +26,27 @@ fn data_dir_for(spec: &DatasetSpec, data_dir: &std::path::Path) -> Option<PathBu
 /// Loads `split` of the configured data set and logs where it came from.
 pub fn load(config: &TrainConfig, split: Split, log: &mut dyn FnMut(&str)) -> Result<Dataset> {
     let spec = config.dataset_spec()?;
-    let color = if config.channels == 3 { ColorMode::Rgb } else { ColorMode::Gray };
+    let color = if config.channels == 3 {
+        ColorMode::Rgb
+    } else {
+        ColorMode::Gray
+    };
     let options = ResolveOptions {
         split,
         data_dir: data_dir_for(&spec, &config.data_dir),
         download: true,
         shipped_mnist: None,
-        folder: FolderOptions { color, height: config.image_size as u32, width: config.image_size as u32 },
+        folder: FolderOptions {
+            color,
+            height: config.image_size as u32,
+            width: config.image_size as u32,
+        },
     };
-    let resolved = resolve(&spec, &options).with_context(|| format!("cannot load data set {spec}"))?;
+    let resolved =
+        resolve(&spec, &options).with_context(|| format!("cannot load data set {spec}"))?;
     if let Some(reason) = &resolved.fallback_reason {
         log(&format!("data: {reason}"));
     }
-    log(&format!("data: {} ({} images)", resolved.dataset.source(), resolved.dataset.len()));
+    log(&format!("data: {}", resolved.dataset.source()));
     Ok(resolved.dataset)
 }

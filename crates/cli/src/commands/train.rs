@@ -11,8 +11,8 @@ use gantry_data::Split;
 use gantry_gan::trainer::{Event, Trainer};
 
 use super::{data, dataset_slug};
-use crate::progress::Progress;
 use crate::args::TrainArgs;
+use crate::progress::Progress;
 use crate::timestamp::utc_stamp;
 
 /// Name of the effective configuration inside a run directory.
@@ -25,9 +25,12 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     if resuming {
         // Fail before touching anything when there is nothing to resume.
         let run_dir = config.out.clone().context("no run directory chosen")?;
-        CheckpointStore::new(&run_dir)
-            .latest()?
-            .with_context(|| format!("cannot resume {}: no complete checkpoint", run_dir.display()))?;
+        CheckpointStore::new(&run_dir).latest()?.with_context(|| {
+            format!(
+                "cannot resume {}: no complete checkpoint",
+                run_dir.display()
+            )
+        })?;
     }
     gantry_engine::set_threads(config.threads);
     let progress = Progress::new(config.iters as u64);

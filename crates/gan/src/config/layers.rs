@@ -103,6 +103,9 @@ pub struct LossDefaults {
     pub clip: Option<f64>,
     /// Penalty weight λ, for `wgan-gp` and `wgan-lp`.
     pub lambda_gp: Option<f64>,
+    /// Critic steps of a boost iteration: 100 for `wgan-clip`, whose paper boosts the critic;
+    /// 0 (off) for the others, whose papers train with a constant schedule.
+    pub boost_steps: usize,
 }
 
 impl Loss {
@@ -119,6 +122,7 @@ impl Loss {
             n_critic,
             clip: None,
             lambda_gp: None,
+            boost_steps: 0,
         };
         match self {
             Loss::Gan | Loss::Ebgan => adam(2e-4, 0.999, 1),
@@ -134,6 +138,7 @@ impl Loss {
                 n_critic: 5,
                 clip: Some(0.01),
                 lambda_gp: None,
+                boost_steps: 100,
             },
         }
     }
@@ -151,6 +156,7 @@ impl LossDefaults {
         }
         set("beta2", self.beta2.into());
         set("n_critic", (self.n_critic as i64).into());
+        set("boost_steps", (self.boost_steps as i64).into());
         if let Some(clip) = self.clip {
             set("clip", clip.into());
         }

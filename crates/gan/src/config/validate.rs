@@ -7,11 +7,12 @@ use super::{ConfigError, Loss, ModelKind, TrainConfig};
 /// Parses a data-set spec (`mnist`, `fashion-mnist`, `idx:DIR` or `folder:DIR`), naming the
 /// `dataset` key when it is not one.
 pub fn parse_dataset(spec: &str) -> Result<DatasetSpec, ConfigError> {
-    spec.parse::<DatasetSpec>().map_err(|_| ConfigError::Invalid {
-        key: "dataset",
-        value: format!("\"{spec}\""),
-        expected: "mnist, fashion-mnist, idx:DIR or folder:DIR".to_string(),
-    })
+    spec.parse::<DatasetSpec>()
+        .map_err(|_| ConfigError::Invalid {
+            key: "dataset",
+            value: format!("\"{spec}\""),
+            expected: "mnist, fashion-mnist, idx:DIR or folder:DIR".to_string(),
+        })
 }
 
 /// Fails with `key`, its value and `expected` unless `ok`.
