@@ -64,6 +64,9 @@ pub struct SampleArgs {
     /// Output image [default: RUN_DIR/samples/sample-<seed>.png]
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write each image as its own PNG into this directory instead of one grid
+    #[arg(long, value_name = "DIR", conflicts_with = "out")]
+    pub separate: Option<PathBuf>,
     /// Interpolate between the latent vectors of two seeds instead of sampling
     #[arg(long, num_args = 2, value_names = ["SEED_A", "SEED_B"])]
     pub interpolate: Option<Vec<u64>>,
