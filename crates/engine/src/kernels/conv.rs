@@ -6,9 +6,13 @@
 //! - `input_grad`:   the adjoint of `forward` in x (this is the transposed convolution)
 //! - `weight_grad`:  the adjoint of `forward` in w
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
-use super::matmul::{gemm, gemm_into, MatRef};
+use super::buffer::{copy_run, filled_vec};
+pub use super::lowering::{col2im, im2col};
+use super::matmul::{gemm, MatRef};
 use crate::element::Element;
 
 /// Sizes of one convolution: input `[n, c, h, w]`, weight `[o, c, kh, kw]`, output
@@ -89,83 +93,19 @@ impl ConvGeom {
     pub fn macs(&self) -> usize {
         self.n * self.positions() * self.o * self.patch()
     }
-
-    /// Input row (or column) read by output row `out` and kernel row `k`, if inside.
-    #[inline]
-    fn source(&self, out: usize, k: usize, size: usize) -> Option<usize> {
-        (out * self.stride + k)
-            .checked_sub(self.pad)
-            .filter(|&i| i < size)
-    }
-}
-
-/// Lowers `x [n, c, h, w]` to `[n·oh·ow, c·kh·kw]`: one row per output position.
-pub fn im2col<T: Element>(x: &[T], g: &ConvGeom) -> Vec<T> {
-    let (patch, positions) = (g.patch(), g.positions());
-    let mut col = vec![T::zero(); g.n * positions * patch];
-    col.par_chunks_mut(positions * patch)
-        .enumerate()
-        .for_each(|(n, rows)| {
-            let image = &x[n * g.c * g.h * g.w..(n + 1) * g.c * g.h * g.w];
-            for (pos, row) in rows.chunks_mut(patch).enumerate() {
-                let (oy, ox) = (pos / g.ow, pos % g.ow);
-                for c in 0..g.c {
-                    for ky in 0..g.kh {
-                        let Some(iy) = g.source(oy, ky, g.h) else {
-                            continue;
-                        };
-                        let src = &image[(c * g.h + iy) * g.w..(c * g.h + iy + 1) * g.w];
-                        let dst = &mut row[(c * g.kh + ky) * g.kw..(c * g.kh + ky + 1) * g.kw];
-                        for (kx, d) in dst.iter_mut().enumerate() {
-                            if let Some(ix) = g.source(ox, kx, g.w) {
-                                *d = src[ix];
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    col
-}
-
-/// The adjoint of [`im2col`]: adds each row's entries back onto `[n, c, h, w]`.
-pub fn col2im<T: Element>(col: &[T], g: &ConvGeom) -> Vec<T> {
-    let (patch, positions, image_len) = (g.patch(), g.positions(), g.c * g.h * g.w);
-    let mut x = vec![T::zero(); g.n * image_len];
-    x.par_chunks_mut(image_len)
-        .enumerate()
-        .for_each(|(n, image)| {
-            let rows = &col[n * positions * patch..(n + 1) * positions * patch];
-            for (pos, row) in rows.chunks(patch).enumerate() {
-                let (oy, ox) = (pos / g.ow, pos % g.ow);
-                for c in 0..g.c {
-                    for ky in 0..g.kh {
-                        let Some(iy) = g.source(oy, ky, g.h) else {
-                            continue;
-                        };
-                        let dst = &mut image[(c * g.h + iy) * g.w..(c * g.h + iy + 1) * g.w];
-                        let src = &row[(c * g.kh + ky) * g.kw..(c * g.kh + ky + 1) * g.kw];
-                        for (kx, &v) in src.iter().enumerate() {
-                            if let Some(ix) = g.source(ox, kx, g.w) {
-                                dst[ix] += v;
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    x
 }
 
 /// Reorders `[a, b, p]` blocks to `[b, a, p]` (contiguous runs of `p` move whole).
 fn swap_outer<T: Element>(x: &[T], a: usize, b: usize, p: usize) -> Vec<T> {
-    let mut out = vec![T::zero(); x.len()];
-    out.par_chunks_mut(a * p).enumerate().for_each(|(j, dst)| {
-        for i in 0..a {
-            dst[i * p..(i + 1) * p].copy_from_slice(&x[(i * b + j) * p..(i * b + j + 1) * p]);
-        }
-    });
-    out
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        out.par_chunks_mut(a * p).enumerate().for_each(|(j, dst)| {
+            for (i, run) in dst.chunks_exact_mut(p).enumerate() {
+                copy_run(run, &x[(i * b + j) * p..(i * b + j + 1) * p]);
+            }
+        });
+    };
+    // SAFETY: the `b` chunks of `a` runs of `p` cover all `a·b·p` elements, each written once.
+    unsafe { filled_vec(x.len(), fill) }
 }
 
 /// Forward convolution: `x [n, c, h, w]`, `w [o, c, kh, kw]` → `[n, o, oh, ow]`.
@@ -199,16 +139,8 @@ pub fn weight_grad<T: Element>(x: &[T], dy: &[T], g: &ConvGeom) -> Vec<T> {
     let (patch, np) = (g.patch(), g.n * g.positions());
     let col = im2col(x, g);
     let dy_onp = swap_outer(dy, g.n, g.o, g.positions());
-    let mut dw = vec![T::zero(); g.o * patch];
     // [o, patch] = dy [o, n·p] · col [n·p, patch]
-    gemm_into(
-        &mut dw,
-        patch,
-        MatRef::new(&dy_onp, g.o, np),
-        MatRef::new(&col, np, patch),
-        false,
-    );
-    dw
+    gemm(MatRef::new(&dy_onp, g.o, np), MatRef::new(&col, np, patch))
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Matrix products on the `gemm` crate, with either operand read transposed through strides.
 
+use std::mem::MaybeUninit;
+
 use gemm::Parallelism;
 
+use super::buffer::filled_vec;
 use super::threads::threads;
 use crate::element::Element;
 
@@ -74,41 +77,74 @@ pub fn gemm_into<T: Element>(
     b: MatRef<'_, T>,
     accumulate: bool,
 ) {
-    let (m, k) = a.dims();
-    let (k2, n) = b.dims();
-    assert_eq!(k, k2, "matmul inner dimensions differ: {m}x{k} · {k2}x{n}");
+    let (m, n) = check_dims(a, b);
     assert!(
         m == 0 || dst.len() >= (m - 1) * dst_rs + n,
         "matmul destination too small"
     );
-    if m == 0 || n == 0 {
+    // SAFETY: `dst` holds the `m × n` strided destination (asserted above) and is initialised,
+    // so it may be read when accumulating; it cannot alias `a` or `b`, being borrowed mutably.
+    unsafe { gemm_raw(dst.as_mut_ptr(), dst_rs, a, b, accumulate) }
+}
+
+/// `a·b` as a new row-major matrix.
+pub fn gemm<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
+    let (m, n) = check_dims(a, b);
+    let fill = |dst: &mut [MaybeUninit<T>]| {
+        // SAFETY: `dst` holds exactly `m × n` elements; without accumulation `gemm_raw` only
+        // writes them, never reads, and a fresh buffer aliases neither operand.
+        unsafe { gemm_raw(dst.as_mut_ptr().cast::<T>(), n, a, b, false) }
+    };
+    // SAFETY: `gemm_raw` writes every element of the `m × n` product.
+    unsafe { filled_vec(m * n, fill) }
+}
+
+/// Checks that `a·b` is defined; returns its rows and columns.
+fn check_dims<T>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> (usize, usize) {
+    let (m, k) = a.dims();
+    let (k2, n) = b.dims();
+    assert_eq!(k, k2, "matmul inner dimensions differ: {m}x{k} · {k2}x{n}");
+    (m, n)
+}
+
+/// `dst = a·b` (or `+=`), writing every element of the `m × n` destination.
+///
+/// # Safety
+/// `dst` must point to `(m - 1)·dst_rs + n` writable elements that alias neither operand,
+/// initialised if `accumulate` is set.
+unsafe fn gemm_raw<T: Element>(
+    dst: *mut T,
+    dst_rs: usize,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+) {
+    let (m, k) = a.dims();
+    let n = b.dims().1;
+    if m == 0 || n == 0 || (k == 0 && accumulate) {
         return;
     }
     if k == 0 {
-        if !accumulate {
-            for r in 0..m {
-                dst[r * dst_rs..r * dst_rs + n].fill(T::zero());
+        for r in 0..m {
+            for j in 0..n {
+                // SAFETY: inside the destination, which the caller guarantees.
+                unsafe { dst.add(r * dst_rs + j).write(T::zero()) };
             }
         }
         return;
     }
     super::counters::record_macs(m * n * k);
-    let parallelism = if m * n * k >= PARALLEL_MIN_MACS && threads() > 1 {
-        Parallelism::Rayon(threads())
-    } else {
-        Parallelism::None
-    };
     let (a_rs, a_cs) = a.strides();
     let (b_rs, b_cs) = b.strides();
-    // SAFETY: the views' strides stay inside their slices (checked by `MatRef::new` and the
-    // assertions above), `dst` does not alias `a` or `b` (it is borrowed mutably), and `T` is
-    // f32 or f64, which `gemm` supports.
+    // SAFETY: the views' strides stay inside their slices (checked by `MatRef::new`), the
+    // destination is valid as the caller guarantees, and `gemm` does not read it when
+    // `read_dst` is false; `T` is f32 or f64, which `gemm` supports.
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             dst_rs as isize,
             accumulate,
@@ -123,18 +159,18 @@ pub fn gemm_into<T: Element>(
             false,
             false,
             false,
-            parallelism,
+            parallelism(m * n * k),
         );
     }
 }
 
-/// `a·b` as a new row-major matrix.
-pub fn gemm<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
-    let (m, _) = a.dims();
-    let (_, n) = b.dims();
-    let mut out = vec![T::zero(); m * n];
-    gemm_into(&mut out, n, a, b, false);
-    out
+/// Threads for a product of `macs` multiply-adds.
+fn parallelism(macs: usize) -> Parallelism {
+    if macs >= PARALLEL_MIN_MACS && threads() > 1 {
+        Parallelism::Rayon(threads())
+    } else {
+        Parallelism::None
+    }
 }
 
 #[cfg(test)]

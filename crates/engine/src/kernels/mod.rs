@@ -2,9 +2,11 @@
 //! broadcasting and reductions. Kernels work on plain slices and know nothing of the graph.
 
 pub mod broadcast;
+mod buffer;
 pub mod conv;
 pub mod counters;
 pub mod elementwise;
+mod lowering;
 pub mod matmul;
 pub mod peak;
 pub mod threads;
