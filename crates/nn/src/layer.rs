@@ -9,6 +9,8 @@ use crate::spec::{Activation, LayerSpec, NormKind};
 /// Momentum of batch norm's running statistics (PyTorch's convention: weight of the new
 /// batch).
 const RUNNING_MOMENTUM: f32 = 0.1;
+/// He et al.'s gain for layers followed by a ReLU: weights keep activations' variance.
+const RELU_GAIN: f64 = std::f64::consts::SQRT_2;
 /// Added to the variance before the square root.
 const NORM_EPS: f64 = 1e-5;
 
@@ -82,8 +84,9 @@ impl Layer {
                 let [fan_in] = shape else {
                     return Err(format!("linear layer needs a vector input, got {shape:?}"));
                 };
-                let weight = init::fan_in_uniform(rng, &[*out, *fan_in], *fan_in).requires_grad_();
-                let bias = init::fan_in_uniform(rng, &[*out], *fan_in).requires_grad_();
+                let weight =
+                    init::he_uniform(rng, &[*out, *fan_in], *fan_in, RELU_GAIN).requires_grad_();
+                let bias = Tensor::zeros(&[*out]).requires_grad_();
                 Ok((Layer::Linear { weight, bias }, vec![*out]))
             }
             LayerSpec::Conv {
@@ -101,9 +104,8 @@ impl Layer {
                     ));
                 }
                 let fan_in = c * k * k;
-                let weight =
-                    init::fan_in_uniform(rng, &[*out, *c, *k, *k], fan_in).requires_grad_();
-                let bias = init::fan_in_uniform(rng, &[*out], fan_in).requires_grad_();
+                let weight = he(rng, &[*out, *c, *k, *k], fan_in);
+                let bias = Tensor::zeros(&[*out]).requires_grad_();
                 let (oh, ow) = (
                     (h + 2 * padding - k) / stride + 1,
                     (w + 2 * padding - k) / stride + 1,
@@ -142,10 +144,10 @@ impl Layer {
                         "output padding {output_padding} must be below the stride {stride}"
                     ));
                 }
-                let fan_in = out * k * k;
-                let weight =
-                    init::fan_in_uniform(rng, &[*c, *out, *k, *k], fan_in).requires_grad_();
-                let bias = init::fan_in_uniform(rng, &[*out], fan_in).requires_grad_();
+                // Each output pixel sums c·k²/s² inputs on average.
+                let fan_in = (c * k * k / (stride * stride)).max(1);
+                let weight = he(rng, &[*c, *out, *k, *k], fan_in);
+                let bias = Tensor::zeros(&[*out]).requires_grad_();
                 let layer = Layer::ConvTranspose {
                     weight,
                     bias,
@@ -247,6 +249,11 @@ impl Layer {
             n.training = training;
         }
     }
+}
+
+/// A He-uniform weight that requires a gradient.
+fn he(rng: &mut Rng, shape: &[usize], fan_in: usize) -> Tensor {
+    init::he_uniform(rng, shape, fan_in, RELU_GAIN).requires_grad_()
 }
 
 /// Applies an activation.

@@ -39,8 +39,8 @@ pub struct Network {
 }
 
 impl Network {
-    /// Builds `spec` for per-sample inputs of `input_shape`, initialising parameters from
-    /// `rng` (PyTorch's default uniform fan-in initialisation).
+    /// Builds `spec` for per-sample inputs of `input_shape`, initialising weights from
+    /// `rng` (He-uniform, as the reference WGAN-GP code does) and biases at zero.
     pub fn build(
         spec: &[LayerSpec],
         input_shape: &[usize],

@@ -133,6 +133,24 @@ pub fn encoder_len(spec: &[LayerSpec]) -> usize {
         .unwrap_or(spec.len() / 2)
 }
 
+/// A LeNet-style classifier for evaluation, with stride-2 convolutions in place of pooling:
+/// conv(channels → width, 5×5, s2) ReLU, conv(width → 2·width, 5×5, s2) ReLU, flatten,
+/// Linear(→ features) ReLU, Linear(features → classes) logits. The output of the last ReLU
+/// (all layers but the last) is the embedding `gantry eval` measures distances in.
+pub fn lenet_classifier(width: usize, features: usize, classes: usize) -> Vec<LayerSpec> {
+    let relu = LayerSpec::Activation(Activation::Relu);
+    vec![
+        conv(width),
+        relu.clone(),
+        conv(2 * width),
+        relu.clone(),
+        LayerSpec::Flatten,
+        LayerSpec::Linear { out: features },
+        relu,
+        LayerSpec::Linear { out: classes },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use gantry_engine::{no_grad, Rng, Tensor};
