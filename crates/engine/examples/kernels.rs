@@ -1,6 +1,7 @@
 //! Times each kernel the reference WGAN-GP MNIST model runs (batch 50, DIM 64), on 1 and on 2
-//! threads, and prints one table row per kernel: median milliseconds per call, GFLOP/s for the
-//! matrix-product kernels, and the 2-thread speed-up.
+//! threads, and prints one table row per kernel: median milliseconds per call (and the CPU
+//! time of the 1-thread run, steadier on a busy machine), GFLOP/s for the matrix-product
+//! kernels, and the 2-thread speed-up.
 //!
 //! `cargo run --release -p gantry-engine --example kernels [REPEATS]`
 
@@ -84,8 +85,39 @@ fn elementwise_cases() -> Vec<Case> {
     ]
 }
 
-/// Median seconds per call over `repeats` calls on `threads` threads, after one warm-up.
-fn time(case: &Case, threads: usize, repeats: usize) -> f64 {
+/// CPU seconds the calling thread has run, which other work on a busy machine disturbs far
+/// less than wall-clock time.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_seconds() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        sec: i64,
+        nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, now: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut now = Timespec { sec: 0, nsec: 0 };
+    // SAFETY: `clock_gettime` from the C library std links, with a valid clock id and a
+    // pointer to a `timespec` laid out as on 64-bit Linux.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if rc == 0 {
+        now.sec as f64 + now.nsec as f64 * 1e-9
+    } else {
+        f64::NAN
+    }
+}
+
+/// NaN: no per-thread CPU clock on this platform.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_seconds() -> f64 {
+    f64::NAN
+}
+
+/// Median (wall, calling-thread CPU) seconds per call over `repeats` calls on `threads`
+/// threads, after one warm-up.
+fn time(case: &Case, threads: usize, repeats: usize) -> (f64, f64) {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -93,16 +125,23 @@ fn time(case: &Case, threads: usize, repeats: usize) -> f64 {
     pool.install(|| {
         set_threads(threads);
         (case.run)();
-        let mut times: Vec<f64> = (0..repeats)
+        let (mut wall, mut cpu): (Vec<f64>, Vec<f64>) = (0..repeats)
             .map(|_| {
-                let start = Instant::now();
+                let (start, cpu_start) = (Instant::now(), thread_cpu_seconds());
                 (case.run)();
-                start.elapsed().as_secs_f64()
+                (
+                    start.elapsed().as_secs_f64(),
+                    thread_cpu_seconds() - cpu_start,
+                )
             })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
+            .unzip();
+        (median(&mut wall), median(&mut cpu))
     })
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn main() {
@@ -134,15 +173,16 @@ fn main() {
     cases.extend(elementwise_cases());
 
     println!(
-        "{:<32} {:>9} {:>9} {:>8} {:>8} {:>7}",
-        "kernel", "1t ms", "2t ms", "1t GF/s", "2t GF/s", "2t/1t"
+        "{:<28} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6}",
+        "kernel", "1t cpu", "1t ms", "2t ms", "1t GF/s", "2t GF/s", "2t/1t"
     );
     for case in &cases {
-        let (t1, t2) = (time(case, 1, repeats), time(case, 2, repeats));
+        let ((t1, cpu1), (t2, _)) = (time(case, 1, repeats), time(case, 2, repeats));
         let gflops = |t: f64| 2.0 * case.macs as f64 / t / 1e9;
         println!(
-            "{:<32} {:>9.3} {:>9.3} {:>8.1} {:>8.1} {:>7.2}",
+            "{:<28} {:>8.3} {:>8.3} {:>8.3} {:>8.1} {:>8.1} {:>6.2}",
             case.name,
+            cpu1 * 1e3,
             t1 * 1e3,
             t2 * 1e3,
             gflops(t1),
