@@ -4,7 +4,8 @@
 //! constant mask of their local slopes: their second derivative is zero almost everywhere.
 
 use crate::element::{el, Element};
-use crate::kernels::elementwise::map;
+use crate::grad_mode::is_grad_enabled;
+use crate::kernels::elementwise::{map, zip_map};
 use crate::tensor::Tensor;
 
 impl<T: Element> Tensor<T> {
@@ -27,6 +28,17 @@ impl<T: Element> Tensor<T> {
     /// A constant tensor of `slope(x)` per element, used to gate gradients.
     fn slopes(&self, slope: impl Fn(T) -> T + Sync) -> Tensor<T> {
         Tensor::from_vec(map(self.data(), slope), self.shape())
+    }
+
+    /// The gradient `g · slope(x)` through a piecewise-linear function of `self`. While a graph
+    /// is recorded (`create_graph`) it is a product with a constant mask, differentiable in
+    /// `g`; otherwise one fused pass with the same result.
+    fn gate(&self, g: &Tensor<T>, slope: impl Fn(T) -> T + Sync) -> Tensor<T> {
+        if is_grad_enabled() {
+            return g.mul(&self.slopes(slope));
+        }
+        let data = zip_map(g.data(), self.data(), |g, v| g * slope(v));
+        Tensor::from_vec(data, g.shape())
     }
 
     /// `exp(x)`; d/dx = exp(x).
@@ -65,7 +77,7 @@ impl<T: Element> Tensor<T> {
 
     /// `|x|`; d/dx = sign(x) (0 at 0).
     pub fn abs(&self) -> Tensor<T> {
-        self.unary("abs", |x| x.abs(), |x, _, g| g.mul(&x.slopes(sign)))
+        self.unary("abs", |x| x.abs(), |x, _, g| x.gate(g, sign))
     }
 
     /// `max(x, 0)`.
@@ -73,7 +85,7 @@ impl<T: Element> Tensor<T> {
         self.unary(
             "relu",
             |x| x.max(T::zero()),
-            |x, _, g| g.mul(&x.slopes(|v| if v > T::zero() { T::one() } else { T::zero() })),
+            |x, _, g| x.gate(g, |v| if v > T::zero() { T::one() } else { T::zero() }),
         )
     }
 
@@ -83,7 +95,7 @@ impl<T: Element> Tensor<T> {
         self.unary(
             "leaky_relu",
             move |x| if x > T::zero() { x } else { x * s },
-            move |x, _, g| g.mul(&x.slopes(|v| if v > T::zero() { T::one() } else { s })),
+            move |x, _, g| x.gate(g, |v| if v > T::zero() { T::one() } else { s }),
         )
     }
 
@@ -94,13 +106,13 @@ impl<T: Element> Tensor<T> {
             "clamp",
             move |x| x.max(l).min(h),
             move |x, _, g| {
-                g.mul(&x.slopes(|v| {
+                x.gate(g, |v| {
                     if v >= l && v <= h {
                         T::one()
                     } else {
                         T::zero()
                     }
-                }))
+                })
             },
         )
     }
@@ -158,4 +170,33 @@ fn sigmoid<T: Element>(x: T) -> T {
 
 fn softplus<T: Element>(x: T) -> T {
     x.max(T::zero()) + (-x.abs()).exp().ln_1p()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{grad, Tensor};
+
+    /// The fused first-order gradient of each piecewise-linear activation equals the
+    /// differentiable one taken with `create_graph` (which stays in the graph, as the
+    /// incoming gradient depends on `weights`).
+    #[test]
+    fn fused_and_differentiable_gates_agree() {
+        let values: Vec<f64> = (0..64).map(|i| ((i as f64) * 0.7).sin() * 3.0).collect();
+        let activations: [fn(&Tensor<f64>) -> Tensor<f64>; 4] = [
+            |x| x.relu(),
+            |x| x.leaky_relu(0.2),
+            |x| x.abs(),
+            |x| x.clamp(-1.0, 2.0),
+        ];
+        for f in activations {
+            let x = Tensor::<f64>::from_vec(values.clone(), &[8, 8]).requires_grad_();
+            let weights = Tensor::from_vec((0..64).map(|i| i as f64 - 20.0).collect(), &[8, 8])
+                .requires_grad_();
+            let loss = || f(&x).mul(&weights).sum();
+            let fused = grad(&[loss()], &[x.clone()], false);
+            let recorded = grad(&[loss()], &[x.clone()], true);
+            assert_eq!(fused[0].data(), recorded[0].data());
+            assert!(recorded[0].requires_grad());
+        }
+    }
 }
