@@ -181,3 +181,60 @@ impl Objective {
 fn mean_of(t: &Tensor) -> f32 {
     t.data().iter().sum::<f32>() / t.numel() as f32
 }
+
+#[cfg(test)]
+mod tests {
+    use gantry_nn::LayerSpec;
+
+    use super::*;
+
+    fn critic(weights: Vec<f32>, bias: f32) -> Network {
+        let spec = [LayerSpec::Flatten, LayerSpec::Linear { out: 1 }];
+        let mut net = Network::build(&spec, &[4], &mut Rng::new(0)).expect("builds");
+        net.load(&[
+            ("1.weight".into(), vec![1, 4], weights),
+            ("1.bias".into(), vec![1], vec![bias]),
+        ])
+        .expect("fits");
+        net
+    }
+
+    fn values(net: &Network) -> Vec<f32> {
+        net.params().iter().flat_map(|p| p.to_vec()).collect()
+    }
+
+    #[test]
+    fn clipping_clamps_every_parameter_and_only_for_wgan_clip() {
+        let mut net = critic(vec![-0.5, 0.005, 0.02, -0.01], 0.3);
+        Objective::WganClip { clip: 0.01 }.after_critic_step(&mut net);
+        assert_eq!(values(&net), [-0.01, 0.005, 0.01, -0.01, 0.01]);
+
+        let others = [
+            Objective::Gan { minimax: false },
+            Objective::WganGp { lambda: 10.0 },
+            Objective::WganLp { lambda: 10.0 },
+            Objective::Ebgan {
+                margin: 1.0,
+                pullaway: 0.1,
+            },
+        ];
+        for objective in others {
+            let mut net = critic(vec![-0.5, 0.005, 0.02, -0.01], 0.3);
+            objective.after_critic_step(&mut net);
+            assert_eq!(
+                values(&net),
+                [-0.5, 0.005, 0.02, -0.01, 0.3],
+                "{objective:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn realness_is_the_score_except_for_ebgan() {
+        let net = critic(vec![1.0, -2.0, 0.5, 0.0], 0.25);
+        let x = Tensor::from_vec(vec![1.0, 1.0, 2.0, 3.0], &[1, 4]);
+        let gp = Objective::WganGp { lambda: 10.0 };
+        assert_eq!(gp.realness(&net, &x).to_vec(), [0.25]);
+        assert_eq!(gp.scores(&net, &x).to_vec(), [0.25]);
+    }
+}

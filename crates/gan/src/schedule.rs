@@ -89,4 +89,18 @@ mod tests {
         };
         assert_eq!(total(&no_periodic, 1000), 25 * 100 + 975 * 5);
     }
+
+    #[test]
+    fn a_periodic_boost_inside_the_warm_up_is_counted_once() {
+        let s = CriticSchedule {
+            n_critic: 2,
+            boost_steps: 7,
+            boost_warmup: 3,
+            boost_every: 2,
+        };
+        // Boosts at 0, 1, 2 (warm-up; 0 and 2 periodic too), 4, 6, 8.
+        let steps: Vec<usize> = (0..10).map(|i| s.critic_steps(i)).collect();
+        assert_eq!(steps, [7, 7, 7, 2, 7, 2, 7, 2, 7, 2]);
+        assert_eq!(total(&s, 1000), 501 * 7 + 499 * 2);
+    }
 }
