@@ -100,7 +100,7 @@ fn check_finite(
     network: &'static str,
     loss: &Tensor,
     grads: &[Tensor],
-    names: &[String],
+    net: &Network,
 ) -> Result<(), Diverged> {
     if !loss.item().is_finite() {
         return Err(Diverged {
@@ -108,7 +108,7 @@ fn check_finite(
             term: "loss".into(),
         });
     }
-    for (g, name) in grads.iter().zip(names) {
+    for (g, (name, _)) in grads.iter().zip(net.named_params()) {
         if g.data().iter().any(|v| !v.is_finite()) {
             return Err(Diverged {
                 network,
@@ -135,25 +135,20 @@ impl Gan {
         let z = self.sample_latent(real.dim(0), rng);
         let fake = self.generate(&z);
         let terms: CriticTerms = self.objective.critic_loss(&self.critic, real, &fake, rng);
-        let params = self.critic.params();
-        let grads = grad(&[terms.loss.clone()], &params, false);
-        let names: Vec<String> = self
-            .critic
-            .named_params()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        check_finite("critic", &terms.loss, &grads, &names)?;
-        drop(params);
-        self.opt_c.step(&mut self.critic.params_mut(), &grads);
-        self.objective.after_critic_step(&mut self.critic);
-        Ok(CriticStats {
+        let grads = grad(&[terms.loss.clone()], &self.critic.params(), false);
+        check_finite("critic", &terms.loss, &grads, &self.critic)?;
+        let stats = CriticStats {
             loss: terms.loss.item(),
             wasserstein: terms.wasserstein(),
             penalty: terms.penalty,
             grad_norm: terms.grad_norm,
             real_score: terms.real_score,
-        })
+        };
+        // Free the step's graph first, so that parameters are updated in place.
+        drop(terms);
+        self.opt_c.step(&mut self.critic.params_mut(), &grads);
+        self.objective.after_critic_step(&mut self.critic);
+        Ok(stats)
     }
 
     /// One generator update on a fresh latent batch of `n`; returns the generator's loss.
@@ -161,18 +156,12 @@ impl Gan {
         let z = self.sample_latent(n, rng);
         let fake = self.generator.forward(&z); // [n, c, h, w]
         let loss = self.objective.generator_loss(&self.critic, &fake);
-        let params = self.generator.params();
         // Only the generator's gradients are computed: the critic's weights are not targets.
-        let grads = grad(&[loss.clone()], &params, false);
-        let names: Vec<String> = self
-            .generator
-            .named_params()
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        check_finite("generator", &loss, &grads, &names)?;
-        drop(params);
+        let grads = grad(&[loss.clone()], &self.generator.params(), false);
+        check_finite("generator", &loss, &grads, &self.generator)?;
+        let value = loss.item();
+        drop((loss, fake));
         self.opt_g.step(&mut self.generator.params_mut(), &grads);
-        Ok(loss.item())
+        Ok(value)
     }
 }
