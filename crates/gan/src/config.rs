@@ -191,6 +191,7 @@ pub struct TrainConfig {
     /// Critic steps per generator step.
     pub n_critic: usize,
     /// Critic steps per generator step while boosted (the WGAN warm-up schedule); 0 disables.
+    /// A loss default: 100 for `wgan-clip` (as its paper), 0 for the others.
     pub boost_steps: usize,
     /// The first `boost_warmup` generator iterations are boosted; 0 disables.
     pub boost_warmup: usize,
@@ -260,7 +261,7 @@ impl Default for TrainConfig {
             eps: 1e-8,
             momentum: 0.0,
             n_critic: 5,
-            boost_steps: 100,
+            boost_steps: 0,
             boost_warmup: 25,
             boost_every: 500,
             adv_start: 0,
