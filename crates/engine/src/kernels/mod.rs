@@ -1,6 +1,7 @@
 //! CPU kernels: matrix products on the `gemm` crate, convolution lowering, element-wise maps,
 //! broadcasting and reductions. Kernels work on plain slices and know nothing of the graph.
 
+mod alloc;
 pub mod broadcast;
 mod buffer;
 pub mod conv;

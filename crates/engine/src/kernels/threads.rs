@@ -6,8 +6,11 @@ static THREADS: AtomicUsize = AtomicUsize::new(0);
 
 /// Sets the number of threads kernels may use (0 means all cores) and sizes the global rayon
 /// pool to match. The pool can only be sized once per process; later calls change how many
-/// threads the kernels ask for, never more than the pool holds.
+/// threads the kernels ask for, never more than the pool holds. Also has the C allocator keep
+/// freed large buffers for reuse (see [`super::alloc`]), which spares the page faults of
+/// touching fresh memory on every training step.
 pub fn set_threads(n: usize) {
+    super::alloc::keep_freed_buffers();
     let n = if n == 0 { available_cores() } else { n };
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(n)

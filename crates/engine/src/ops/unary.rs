@@ -182,7 +182,8 @@ mod tests {
     #[test]
     fn fused_and_differentiable_gates_agree() {
         let values: Vec<f64> = (0..64).map(|i| ((i as f64) * 0.7).sin() * 3.0).collect();
-        let activations: [fn(&Tensor<f64>) -> Tensor<f64>; 4] = [
+        type Activation = fn(&Tensor<f64>) -> Tensor<f64>;
+        let activations: [Activation; 4] = [
             |x| x.relu(),
             |x| x.leaky_relu(0.2),
             |x| x.abs(),
@@ -193,8 +194,8 @@ mod tests {
             let weights = Tensor::from_vec((0..64).map(|i| i as f64 - 20.0).collect(), &[8, 8])
                 .requires_grad_();
             let loss = || f(&x).mul(&weights).sum();
-            let fused = grad(&[loss()], &[x.clone()], false);
-            let recorded = grad(&[loss()], &[x.clone()], true);
+            let fused = grad(&[loss()], std::slice::from_ref(&x), false);
+            let recorded = grad(&[loss()], std::slice::from_ref(&x), true);
             assert_eq!(fused[0].data(), recorded[0].data());
             assert!(recorded[0].requires_grad());
         }
