@@ -77,6 +77,28 @@ pub enum EvalError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A classifier file is missing, malformed or does not fit the data.
+    #[error("classifier {path}: {problem}")]
+    Classifier {
+        /// The weights file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A run-directory file (metrics, samples, eval.json) could not be understood.
+    #[error("{path}: {problem}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A network could not be built from its description, or inputs do not fit it.
+    #[error("classifier network: {0}")]
+    Network(String),
+    /// Loading data or writing images failed.
+    #[error("{0}")]
+    Data(#[from] gantry_data::DataError),
     /// Serialising the report failed.
     #[error("serialising eval report: {0}")]
     Json(#[from] serde_json::Error),

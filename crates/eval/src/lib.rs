@@ -1,7 +1,7 @@
 //! gantry-eval: how good are the generated images, told honestly.
 //!
 //! Metrics work on plain row-major matrices ([`Features`], `[n, d]`) of classifier embeddings
-//! and probabilities, so this crate needs no tensor library:
+//! and probabilities:
 //!
 //! - [`frechet_distance`]: Fréchet distance of feature Gaussians (FID, Heusel et al. 2017);
 //! - [`classifier_score`]: exp(E KL(p(y|x) ‖ p(y))) (Inception Score, Salimans et al. 2016);
@@ -10,8 +10,12 @@
 //! - [`evaluate`]: all of the above for the generator and for held-out real data (the floor),
 //!   as an [`EvalReport`] that serialises to `eval.json`.
 //!
+//! The embeddings come from a [`Classifier`], a small LeNet-style network on gantry's engine
+//! ([`train_classifier`] trains one; `classifiers/mnist.safetensors` is shipped).
+//!
 //! Presentation: [`LineChart`] and [`BarChart`] draw PNGs with plotters and an embedded font,
-//! and [`render_html`] assembles a self-contained `report.html`.
+//! [`render_html`] assembles a self-contained `report.html`, and [`write_run_report`] builds
+//! all of it from a run directory.
 //!
 //! ```
 //! use gantry_eval::{frechet_distance, Features};
@@ -23,6 +27,8 @@
 //! ```
 
 pub mod bars;
+pub mod classifier;
+pub mod classifier_train;
 pub mod error;
 pub mod features;
 pub mod frechet;
@@ -31,9 +37,12 @@ pub mod modes;
 pub mod plots;
 pub mod precision_recall;
 pub mod report;
+pub mod run_report;
 pub mod score;
 
 pub use bars::{class_histogram, BarChart};
+pub use classifier::{shipped_classifier, softmax_rows, Classifier, ClassifierInfo};
+pub use classifier_train::{cross_entropy, train_classifier, ClassifierTraining};
 pub use error::{EvalError, Result};
 pub use features::Features;
 pub use frechet::{frechet_distance, frechet_from_stats, GaussianStats};
@@ -42,4 +51,5 @@ pub use modes::{class_shares, mode_coverage, predicted_classes, ModeCoverage};
 pub use plots::{LineChart, Series};
 pub use precision_recall::{precision_recall, PrecisionRecall};
 pub use report::{evaluate, metrics, EvalConfig, EvalReport, EvalSet, Metrics};
+pub use run_report::{read_metrics_lines, training_charts, write_run_report, RunReport};
 pub use score::classifier_score;

@@ -1,30 +1,61 @@
 //! `gantry classifier train`: the classifier that `gantry eval` scores samples with.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
-use anyhow::{ensure, Result};
-use gantry_gan::config::parse_dataset;
+use anyhow::{ensure, Context, Result};
+use gantry_data::Split;
+use gantry_eval::{train_classifier, ClassifierTraining};
+use gantry_gan::config::{parse_dataset, TrainConfig};
 
-use super::dataset_slug;
+use super::{data, dataset_slug};
 use crate::args::ClassifierTrainArgs;
 
-/// Trains the classifier as `args` say. For now it checks the arguments and reports the plan.
+/// Trains the evaluation classifier on the training split of `args.dataset`, reports test
+/// accuracy after each epoch, and writes `<out>.safetensors` with `<out>.json` beside it.
 pub fn train(args: &ClassifierTrainArgs) -> Result<()> {
     parse_dataset(&args.dataset)?;
     ensure!(args.epochs > 0, "--epochs must be at least 1");
-    let default_out = || {
-        let name = format!("{}.safetensors", dataset_slug(&args.dataset));
-        PathBuf::from("classifiers").join(name)
-    };
-    let out = args.out.clone().unwrap_or_else(default_out);
+    let slug = dataset_slug(&args.dataset);
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("classifiers").join(format!("{slug}.safetensors")));
+    gantry_engine::set_threads(args.threads);
 
+    let config = TrainConfig {
+        dataset: args.dataset.clone(),
+        data_dir: args.data_dir.clone(),
+        ..TrainConfig::default()
+    };
+    let mut log = |line: &str| println!("{line}");
+    let train = data::load(&config, Split::Train, &mut log)?;
+    let test = data::load(&config, Split::Test, &mut log)?;
+    let opts = ClassifierTraining {
+        epochs: args.epochs,
+        seed: args.seed,
+        ..ClassifierTraining::default()
+    };
     println!(
-        "classifier: {} epochs on {} (data in {}), seed {}",
-        args.epochs,
+        "classifier: {} epochs on {} with {} threads, seed {}",
+        opts.epochs,
         args.dataset,
-        args.data_dir.display(),
-        args.seed
+        gantry_engine::threads(),
+        opts.seed
     );
-    println!("output: {}", out.display());
+
+    let started = Instant::now();
+    let classifier = train_classifier(&slug, &train, &test, &opts, &mut log)?;
+    classifier
+        .save(&out)
+        .with_context(|| format!("cannot save the classifier to {}", out.display()))?;
+    println!(
+        "test accuracy {:.2}% on {} images after {:.0} s; wrote {} and {}",
+        100.0 * classifier.info.test_accuracy,
+        test.len(),
+        started.elapsed().as_secs_f64(),
+        out.display(),
+        out.with_extension("json").display()
+    );
     Ok(())
 }

@@ -37,17 +37,27 @@ pub fn train(args: &TrainArgs) -> Result<()> {
     let mut log = |line: &str| progress.log(line);
     let dataset = data::load(&config, Split::Train, &mut log)?;
     let run_dir = prepare_run_dir(&config, resuming)?;
+    let evaluator = match config.eval_every {
+        0 => None,
+        _ => Some(super::eval::training_evaluator(&config, &mut log)?),
+    };
     let mut trainer = if resuming {
         Trainer::resume(config, &run_dir, dataset)?
     } else {
         Trainer::new(config, &run_dir, dataset)?
     };
+    if let Some(evaluator) = evaluator {
+        trainer.set_evaluator(evaluator);
+    }
     progress.set_position(trainer.iteration());
     trainer.run(&mut |event| match event {
         Event::Log(line) => progress.log(line),
         Event::Progress(done, _) => progress.set_position(done),
     })?;
     progress.finish();
+    if let Err(e) = super::eval::report_after_training(&run_dir, &mut |l| println!("{l}")) {
+        eprintln!("warning: no report.html: {e:#}");
+    }
     Ok(())
 }
 
