@@ -17,7 +17,7 @@ pub(crate) unsafe fn filled_vec<T>(len: usize, fill: impl FnOnce(&mut [MaybeUnin
 
 /// Copies `src` into `dst` (same length). Runs of up to 8, a kernel row's worth, are unrolled
 /// at compile time rather than sent through a `memcpy` call that costs more than the copy.
-#[inline]
+#[inline(always)]
 pub(crate) fn copy_run<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
     match src.len() {
         0 => {}
@@ -47,7 +47,7 @@ fn copy_fixed<T: Copy, const N: usize>(dst: &mut [MaybeUninit<T>], src: &[T]) {
 }
 
 /// Adds `src` onto `dst` (same length), unrolled like [`copy_run`].
-#[inline]
+#[inline(always)]
 pub(crate) fn add_run<T: Copy + std::ops::AddAssign>(dst: &mut [T], src: &[T]) {
     match src.len() {
         0 => {}
@@ -77,7 +77,7 @@ fn add_fixed<T: Copy + std::ops::AddAssign, const N: usize>(dst: &mut [T], src: 
 }
 
 /// Writes zeros over `dst`.
-#[inline]
+#[inline(always)]
 pub(crate) fn zero_run<T: num_traits::Zero + Copy>(dst: &mut [MaybeUninit<T>]) {
     for d in dst {
         d.write(T::zero());
