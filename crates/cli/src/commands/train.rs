@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use anyhow::{bail, Context, Result};
-use gantry_gan::checkpoint::CheckpointStore;
 use gantry_gan::config::{ConfigLayer, TrainConfig};
 
 use gantry_data::Split;
@@ -21,29 +20,22 @@ const CONFIG_FILE: &str = "config.toml";
 /// Trains as `args` say: a new run, or `--resume RUN_DIR` from its last checkpoint.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let config = effective_config(args, SystemTime::now())?;
-    let resuming = args.resume.is_some();
-    if resuming {
-        // Fail before touching anything when there is nothing to resume.
-        let run_dir = config.out.clone().context("no run directory chosen")?;
-        CheckpointStore::new(&run_dir).latest()?.with_context(|| {
-            format!(
-                "cannot resume {}: no complete checkpoint",
-                run_dir.display()
-            )
-        })?;
-    }
+    let run_dir = config.out.clone().context("no run directory chosen")?;
     gantry_engine::set_threads(config.threads);
     let progress = Progress::new(config.iters as u64);
     let mut log = |line: &str| progress.log(line);
     let dataset = data::load(&config, Split::Train, &mut log)?;
-    let run_dir = prepare_run_dir(&config, resuming)?;
     let evaluator = match config.eval_every {
         0 => None,
         _ => Some(super::eval::training_evaluator(&config, &mut log)?),
     };
-    let mut trainer = if resuming {
-        Trainer::resume(config, &run_dir, dataset)?
+    // A resumed run's files are only rewritten once its checkpoint fits the configuration.
+    let mut trainer = if args.resume.is_some() {
+        let trainer = Trainer::resume(config.clone(), &run_dir, dataset)?;
+        prepare_run_dir(&config, true)?;
+        trainer
     } else {
+        prepare_run_dir(&config, false)?;
         Trainer::new(config, &run_dir, dataset)?
     };
     if let Some(evaluator) = evaluator {
