@@ -22,6 +22,10 @@ pub const FONT: &str = "sans-serif";
 /// Default chart size in pixels, `(width, height)`.
 pub const DEFAULT_SIZE: (u32, u32) = (800, 450);
 
+/// Series with at most this many points also get a dot per point, so that a curve of one
+/// point (a short run) is visible.
+pub const MARKER_MAX_POINTS: usize = 30;
+
 /// Line and bar colours, in order: distinguishable on white and for common colour blindness.
 pub(crate) const PALETTE: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
@@ -124,6 +128,9 @@ impl LineChart {
                 .legend(move |(x, y)| {
                     PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2))
                 });
+            if s.finite().count() <= MARKER_MAX_POINTS {
+                chart.draw_series(s.finite().map(|p| Circle::new(p, 3, colour.filled())))?;
+            }
         }
         if self.series.len() > 1 {
             chart

@@ -165,8 +165,11 @@ fn generated_set(gan: &Gan, classifier: &Classifier, n: usize, seed: u64) -> Res
     Ok(classifier.embed(&images)?)
 }
 
+/// A printed metric: its name and how to format it.
+type Row = (&'static str, fn(&Metrics) -> String);
+
 fn print_table(report: &EvalReport) {
-    let rows: [(&str, fn(&Metrics) -> String); 6] = [
+    let rows: [Row; 6] = [
         ("FID", |m| format!("{:.3}", m.fid)),
         ("classifier score", |m| format!("{:.3}", m.score)),
         ("precision", |m| format!("{:.3}", m.precision)),
