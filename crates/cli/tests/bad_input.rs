@@ -45,17 +45,33 @@ fn write_idx(dir: &Path, images: &[u8], labels: &[u8]) {
 #[test]
 fn a_truncated_data_file_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    write_idx(&tmp.path().join("data"), &idx_images(100, 28, 1000), &idx_labels(100));
-    let out = gantry(tmp.path(), &["train", "--dataset", "idx:data", "--out", "run"]);
+    write_idx(
+        &tmp.path().join("data"),
+        &idx_images(100, 28, 1000),
+        &idx_labels(100),
+    );
+    let out = gantry(
+        tmp.path(),
+        &["train", "--dataset", "idx:data", "--out", "run"],
+    );
     let line = one_error_line(&out);
-    assert!(line.contains("train-images-idx3-ubyte") && line.contains("truncated"), "{line}");
-    assert!(!tmp.path().join("run").exists(), "a run directory was created");
+    assert!(
+        line.contains("train-images-idx3-ubyte") && line.contains("truncated"),
+        "{line}"
+    );
+    assert!(
+        !tmp.path().join("run").exists(),
+        "a run directory was created"
+    );
 }
 
 #[test]
 fn a_missing_data_directory_is_named() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = gantry(tmp.path(), &["train", "--dataset", "idx:nowhere", "--out", "run"]);
+    let out = gantry(
+        tmp.path(),
+        &["train", "--dataset", "idx:nowhere", "--out", "run"],
+    );
     let line = one_error_line(&out);
     assert!(line.contains("nowhere"), "{line}");
 }
@@ -63,26 +79,54 @@ fn a_missing_data_directory_is_named() {
 #[test]
 fn images_of_another_size_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    write_idx(&tmp.path().join("data"), &idx_images(60, 32, 60 * 32 * 32), &idx_labels(60));
-    let out = gantry(tmp.path(), &["train", "--dataset", "idx:data", "--out", "run"]);
+    write_idx(
+        &tmp.path().join("data"),
+        &idx_images(60, 32, 60 * 32 * 32),
+        &idx_labels(60),
+    );
+    let out = gantry(
+        tmp.path(),
+        &["train", "--dataset", "idx:data", "--out", "run"],
+    );
     let line = one_error_line(&out);
-    assert!(line.contains("1x32x32") && line.contains("expects 1x28x28"), "{line}");
+    assert!(
+        line.contains("1x32x32") && line.contains("expects 1x28x28"),
+        "{line}"
+    );
     assert!(!tmp.path().join("run/metrics.jsonl").exists());
 }
 
 #[test]
 fn a_checkpoint_from_another_model_is_refused_and_left_alone() {
     let tmp = tempfile::tempdir().unwrap();
-    let small = ["--dim", "4", "--batch-size", "8", "--latent", "8", "--log-every", "1"];
+    let small = [
+        "--dim",
+        "4",
+        "--batch-size",
+        "8",
+        "--latent",
+        "8",
+        "--log-every",
+        "1",
+    ];
     let mut argv = vec!["train", "--iters", "2", "--out", "run"];
     argv.extend(small);
     assert!(gantry(tmp.path(), &argv).status.success());
     let config_before = std::fs::read(tmp.path().join("run/config.toml")).unwrap();
     let metrics_before = std::fs::read(tmp.path().join("run/metrics.jsonl")).unwrap();
 
-    let out = gantry(tmp.path(), &["train", "--resume", "run", "--dim", "8", "--iters", "4"]);
+    let out = gantry(
+        tmp.path(),
+        &["train", "--resume", "run", "--dim", "8", "--iters", "4"],
+    );
     let line = one_error_line(&out);
     assert!(line.contains("another model"), "{line}");
-    assert_eq!(std::fs::read(tmp.path().join("run/config.toml")).unwrap(), config_before);
-    assert_eq!(std::fs::read(tmp.path().join("run/metrics.jsonl")).unwrap(), metrics_before);
+    assert_eq!(
+        std::fs::read(tmp.path().join("run/config.toml")).unwrap(),
+        config_before
+    );
+    assert_eq!(
+        std::fs::read(tmp.path().join("run/metrics.jsonl")).unwrap(),
+        metrics_before
+    );
 }
