@@ -105,7 +105,7 @@ pub struct ClassifierTrainArgs {
     #[arg(long, default_value = "data", value_name = "DIR")]
     pub data_dir: PathBuf,
     /// Passes over the training set
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 8)]
     pub epochs: usize,
     /// Where to write the classifier [default: classifiers/<dataset>.safetensors]
     #[arg(long, value_name = "FILE")]

@@ -14,12 +14,28 @@ use crate::model::{build_model, Diverged};
 /// What to benchmark.
 #[derive(Clone, Debug)]
 pub struct BenchOptions {
-    /// The model and objective (defaults: the reference configuration).
+    /// The model and objective ([`BenchOptions::reference`]: the paper's MNIST model).
     pub config: TrainConfig,
     /// Measured generator iterations.
     pub iters: usize,
     /// Unmeasured generator iterations first.
     pub warmup: usize,
+}
+
+impl BenchOptions {
+    /// The reference configuration: WGAN-GP, DCGAN with DIM 64, batch 50, latent 128,
+    /// 5 critic steps per generator step.
+    pub fn reference(iters: usize, warmup: usize) -> Self {
+        let config = TrainConfig {
+            dim: 64,
+            ..TrainConfig::default()
+        };
+        BenchOptions {
+            config,
+            iters,
+            warmup,
+        }
+    }
 }
 
 /// Measured speed of one benchmark run.

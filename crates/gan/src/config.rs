@@ -129,7 +129,8 @@ pub struct TrainConfig {
     /// Run directory; when unset the CLI picks `runs/<dataset>-<loss>-<timestamp>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out: Option<PathBuf>,
-    /// Number of generator iterations to train for.
+    /// Number of generator iterations to train for. The default, 1,000 at `dim` 32, takes about
+    /// ten minutes on two cores.
     pub iters: usize,
     /// Seed of every random stream (weights, latent noise, data order).
     pub seed: u64,
@@ -151,7 +152,9 @@ pub struct TrainConfig {
     // model
     /// Generator and critic architecture.
     pub model: ModelKind,
-    /// Base number of convolution channels of the DCGAN models.
+    /// Base number of convolution channels of the DCGAN models. The paper's MNIST model uses
+    /// 64 (the benchmark's reference); the default 32 trains four times as many iterations in
+    /// the same time on a CPU.
     pub dim: usize,
     /// Size of the latent vector `z`.
     pub latent: usize,
@@ -236,7 +239,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             out: None,
-            iters: 2000,
+            iters: 1000,
             seed: 0,
             threads: 0,
             dataset: "mnist".to_string(),
@@ -245,7 +248,7 @@ impl Default for TrainConfig {
             channels: 1,
             batch_size: 50,
             model: ModelKind::Dcgan,
-            dim: 64,
+            dim: 32,
             latent: 128,
             hidden: 512,
             loss: Loss::WganGp,
@@ -315,7 +318,7 @@ mod tests {
         );
         assert_eq!(
             (c.n_critic, c.batch_size, c.latent, c.dim),
-            (5, 50, 128, 64)
+            (5, 50, 128, 32)
         );
         assert_eq!((c.image_size, c.channels), (28, 1));
         c.validate().unwrap();

@@ -11,6 +11,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     ensure!(args.iters > 0, "--iters must be at least 1");
     let config = TrainConfig {
         model: args.model,
+        dim: BenchOptions::reference(0, 0).config.dim,
         threads: args.threads,
         batch_size: args.batch_size,
         ..Default::default()
