@@ -169,7 +169,7 @@ pub struct TrainConfig {
     /// Critic weights are clipped to `[-clip, clip]` after each step (`wgan-clip`).
     pub clip: f64,
     /// EBGAN margin `m` in the critic loss `D(x) + max(0, m − D(G(z)))`, where the energy `D` is
-    /// the per-pixel mean squared reconstruction error of images in `[-1, 1]`.
+    /// the per-pixel mean squared reconstruction error of images in `[0, 1]`.
     pub ebgan_margin: f64,
     /// Weight of the EBGAN pulling-away term on the generator (0.1 in the paper).
     pub pullaway_weight: f64,
@@ -205,7 +205,7 @@ pub struct TrainConfig {
     /// Generator iteration from which the critic also sees adversarially perturbed real
     /// images; 0 disables augmentation.
     pub adv_start: usize,
-    /// L∞ radius of the perturbation, in pixel units of `[-1, 1]` images.
+    /// L∞ radius of the perturbation, in pixel units of `[0, 1]` images.
     pub adv_eps: f64,
     /// Signed-gradient steps used to build each perturbation.
     pub adv_steps: usize,

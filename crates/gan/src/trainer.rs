@@ -23,6 +23,10 @@ pub(crate) const STREAM_INIT: u64 = 0;
 pub(crate) const STREAM_NOISE: u64 = 1;
 pub(crate) const STREAM_FIXED: u64 = 2;
 
+/// Rollbacks in a row before a divergence stops the run: the same batch and noise come back
+/// after a rollback, so a fault in the data would otherwise repeat forever.
+const MAX_ROLLBACKS: usize = 3;
+
 /// What the trainer reports as it goes.
 pub enum Event<'a> {
     /// A line for the user (start-up facts, interval summaries, where files went).
@@ -131,11 +135,13 @@ impl Trainer {
     pub fn run(&mut self, observer: &mut dyn FnMut(Event)) -> Result<(), TrainError> {
         let total = self.config.iters as u64;
         self.log_start(observer);
+        let mut rollbacks = 0;
         while self.iteration < total {
             let started = Instant::now();
             match self.iterate() {
-                Ok(()) => {}
-                Err(TrainError::Diverged { iteration, what }) => {
+                Ok(()) => rollbacks = 0,
+                Err(TrainError::Diverged { iteration, what }) if rollbacks < MAX_ROLLBACKS => {
+                    rollbacks += 1;
                     self.recover(iteration, what, observer)?;
                     continue;
                 }
@@ -146,6 +152,8 @@ impl Trainer {
             self.after_iteration(observer)?;
             observer(Event::Progress(self.iteration, total));
         }
+        // The last interval may be shorter than `log_every`.
+        self.log_interval(observer)?;
         self.save_checkpoint(observer)?;
         let grid = self.write_samples()?;
         observer(Event::Log(&format!(
