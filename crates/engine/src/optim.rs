@@ -85,6 +85,32 @@ impl Slots {
     }
 }
 
+/// The methods every optimiser shares: each keeps `lr`, a step count `t` and its `slots`.
+macro_rules! bookkeeping {
+    () => {
+        fn lr(&self) -> f64 {
+            self.lr
+        }
+
+        fn set_lr(&mut self, lr: f64) {
+            self.lr = lr;
+        }
+
+        fn state(&self) -> OptimizerState {
+            OptimizerState {
+                step: self.t,
+                buffers: self.slots.export(),
+            }
+        }
+
+        fn load_state(&mut self, state: OptimizerState) -> Result<(), String> {
+            self.slots.import(state.buffers)?;
+            self.t = state.step;
+            Ok(())
+        }
+    };
+}
+
 fn check_lengths(params: &[&mut Tensor], grads: &[Tensor]) {
     assert_eq!(params.len(), grads.len(), "one gradient per parameter");
     for (p, g) in params.iter().zip(grads) {
@@ -148,26 +174,7 @@ impl Optimizer for Adam {
         });
     }
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            step: self.t,
-            buffers: self.slots.export(),
-        }
-    }
-
-    fn load_state(&mut self, state: OptimizerState) -> Result<(), String> {
-        self.slots.import(state.buffers)?;
-        self.t = state.step;
-        Ok(())
-    }
+    bookkeeping!();
 }
 
 /// RMSProp (Tieleman & Hinton, 2012) as in PyTorch: v = αv + (1-α)g², w -= lr·g/(√v + ε).
@@ -210,26 +217,7 @@ impl Optimizer for RmsProp {
         }
     }
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            step: self.t,
-            buffers: self.slots.export(),
-        }
-    }
-
-    fn load_state(&mut self, state: OptimizerState) -> Result<(), String> {
-        self.slots.import(state.buffers)?;
-        self.t = state.step;
-        Ok(())
-    }
+    bookkeeping!();
 }
 
 /// Stochastic gradient descent with (heavy-ball) momentum: b = μb + g, w -= lr·b.
@@ -269,26 +257,7 @@ impl Optimizer for Sgd {
         }
     }
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-
-    fn state(&self) -> OptimizerState {
-        OptimizerState {
-            step: self.t,
-            buffers: self.slots.export(),
-        }
-    }
-
-    fn load_state(&mut self, state: OptimizerState) -> Result<(), String> {
-        self.slots.import(state.buffers)?;
-        self.t = state.step;
-        Ok(())
-    }
+    bookkeeping!();
 }
 
 #[cfg(test)]
