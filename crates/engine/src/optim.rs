@@ -65,7 +65,7 @@ impl Slots {
 
     fn import(&mut self, buffers: Vec<(String, Vec<f32>)>) -> Result<(), String> {
         let per = self.names.len();
-        if buffers.len() % per != 0 {
+        if !buffers.len().is_multiple_of(per) {
             return Err(format!(
                 "expected a multiple of {per} buffers, got {}",
                 buffers.len()

@@ -64,7 +64,7 @@ fn arithmetic_with_broadcasting() {
     check("mul outer", &[col, input(&[4], 4)], false, |v| {
         v[0].mul(&v[1])
     });
-    check("scalar ops", &[a.clone()], true, |v| {
+    check("scalar ops", std::slice::from_ref(&a), true, |v| {
         v[0].neg().add_scalar(0.3).mul_scalar(1.7)
     });
 }
@@ -73,45 +73,65 @@ fn arithmetic_with_broadcasting() {
 fn element_wise_functions() {
     let x = input(&[2, 5], 7);
     let p = positive(&[2, 5], 8);
-    check("exp", &[x.clone()], false, |v| v[0].exp());
-    check("log", &[p.clone()], false, |v| v[0].log());
-    check("sqrt", &[p.clone()], false, |v| v[0].sqrt());
-    check("square", &[x.clone()], false, |v| v[0].square());
-    check("pow", &[p.clone()], false, |v| v[0].powf(2.5));
-    check("abs", &[x.clone()], true, |v| v[0].abs());
-    check("relu", &[x.clone()], true, |v| v[0].relu());
-    check("leaky_relu", &[x.clone()], true, |v| v[0].leaky_relu(0.2));
-    check("clamp", &[x.clone()], true, |v| v[0].clamp(-0.5, 0.6));
-    check("sigmoid", &[x.clone()], false, |v| v[0].sigmoid());
-    check("tanh", &[x.clone()], false, |v| v[0].tanh());
-    check("softplus", &[x.clone()], false, |v| v[0].softplus());
-    check("log_sigmoid", &[x.clone()], false, |v| v[0].log_sigmoid());
+    check("exp", std::slice::from_ref(&x), false, |v| v[0].exp());
+    check("log", std::slice::from_ref(&p), false, |v| v[0].log());
+    check("sqrt", std::slice::from_ref(&p), false, |v| v[0].sqrt());
+    check("square", std::slice::from_ref(&x), false, |v| v[0].square());
+    check("pow", std::slice::from_ref(&p), false, |v| v[0].powf(2.5));
+    check("abs", std::slice::from_ref(&x), true, |v| v[0].abs());
+    check("relu", std::slice::from_ref(&x), true, |v| v[0].relu());
+    check("leaky_relu", std::slice::from_ref(&x), true, |v| {
+        v[0].leaky_relu(0.2)
+    });
+    check("clamp", std::slice::from_ref(&x), true, |v| {
+        v[0].clamp(-0.5, 0.6)
+    });
+    check("sigmoid", std::slice::from_ref(&x), false, |v| {
+        v[0].sigmoid()
+    });
+    check("tanh", std::slice::from_ref(&x), false, |v| v[0].tanh());
+    check("softplus", std::slice::from_ref(&x), false, |v| {
+        v[0].softplus()
+    });
+    check("log_sigmoid", std::slice::from_ref(&x), false, |v| {
+        v[0].log_sigmoid()
+    });
 }
 
 #[test]
 fn reductions_and_broadcasts() {
     let x = input(&[2, 3, 4], 11);
-    check("sum", &[x.clone()], true, |v| v[0].sum());
-    check("mean", &[x.clone()], true, |v| v[0].mean());
-    check("sum_axes", &[x.clone()], true, |v| {
+    check("sum", std::slice::from_ref(&x), true, |v| v[0].sum());
+    check("mean", std::slice::from_ref(&x), true, |v| v[0].mean());
+    check("sum_axes", std::slice::from_ref(&x), true, |v| {
         v[0].sum_axes(&[0, 2], false)
     });
-    check("mean_axes keepdim", &[x.clone()], true, |v| {
+    check("mean_axes keepdim", std::slice::from_ref(&x), true, |v| {
         v[0].mean_axes(&[1], true)
     });
     check("broadcast_to", &[input(&[3, 1], 12)], true, |v| {
         v[0].broadcast_to(&[2, 3, 4])
     });
-    check("sum_to", &[x.clone()], true, |v| v[0].sum_to(&[3, 1]));
+    check("sum_to", std::slice::from_ref(&x), true, |v| {
+        v[0].sum_to(&[3, 1])
+    });
 }
 
 #[test]
 fn shape_operations() {
     let x = input(&[2, 3, 4], 13);
-    check("reshape", &[x.clone()], true, |v| v[0].reshape(&[6, 4]));
-    check("flatten", &[x.clone()], true, |v| v[0].flatten(1));
-    check("narrow", &[x.clone()], true, |v| v[0].narrow(2, 1, 2));
-    check("pad", &[x.clone()], true, |v| v[0].pad_axis(1, 2, 1));
+    check("reshape", std::slice::from_ref(&x), true, |v| {
+        v[0].reshape(&[6, 4])
+    });
+    check("flatten", std::slice::from_ref(&x), true, |v| {
+        v[0].flatten(1)
+    });
+    check("narrow", std::slice::from_ref(&x), true, |v| {
+        v[0].narrow(2, 1, 2)
+    });
+    check("pad", std::slice::from_ref(&x), true, |v| {
+        v[0].pad_axis(1, 2, 1)
+    });
     let y = input(&[2, 2, 4], 14);
     check("cat", &[x.clone(), y], true, |v| {
         Tensor::cat(&[v[0].clone(), v[1].clone()], 1)
@@ -159,10 +179,10 @@ fn convolutions() {
 #[test]
 fn normalisation() {
     let x = input(&[4, 3, 2, 2], 24);
-    check("batch norm", &[x.clone()], false, |v| {
+    check("batch norm", std::slice::from_ref(&x), false, |v| {
         v[0].normalize(&[0, 2, 3], 1e-5)
     });
-    check("layer norm", &[x.clone()], false, |v| {
+    check("layer norm", std::slice::from_ref(&x), false, |v| {
         v[0].normalize(&[1, 2, 3], 1e-5)
     });
 }
@@ -182,7 +202,7 @@ fn critic(x: &T, p: &[T]) -> T {
 /// λ·mean_i (‖∇x̂ D(x̂_i)‖₂ − 1)², the norm over all pixels of each sample.
 fn penalty(x_hat: &T, p: &[T]) -> T {
     let scores = critic(x_hat, p);
-    let g = &grad(&[scores.sum()], &[x_hat.clone()], true)[0]; // [n, 1, 6, 6]
+    let g = &grad(&[scores.sum()], std::slice::from_ref(x_hat), true)[0]; // [n, 1, 6, 6]
     let norms = g.square().sum_axes(&[1, 2, 3], false).sqrt(); // [n]
     norms.add_scalar(-1.0).square().mean().mul_scalar(10.0)
 }
@@ -224,7 +244,7 @@ fn penalty_norm_is_per_sample_over_all_pixels() {
     let w = input(&[1, 1, 6, 6], 40);
     let x_hat = input(&[4, 1, 6, 6], 41).requires_grad_();
     let scores = x_hat.mul(&w).sum_axes(&[1, 2, 3], false);
-    let g = &grad(&[scores.sum()], &[x_hat.clone()], true)[0];
+    let g = &grad(&[scores.sum()], std::slice::from_ref(&x_hat), true)[0];
     let norms = g.square().sum_axes(&[1, 2, 3], false).sqrt();
     assert_eq!(norms.shape(), &[4]);
     let got = norms
