@@ -72,7 +72,7 @@ impl Dataset {
         source: impl Into<String>,
     ) -> Result<Self> {
         let image_len = channels * height * width;
-        if image_len == 0 || images.len() % image_len != 0 {
+        if image_len == 0 || !images.len().is_multiple_of(image_len) {
             return Err(DataError::InvalidArgument(format!(
                 "{} values do not form whole images of {channels}x{height}x{width}",
                 images.len()

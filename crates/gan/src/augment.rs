@@ -26,7 +26,7 @@ pub fn perturb(
     for _ in 0..steps {
         let leaf = adv.requires_grad_();
         let realness = objective.realness(critic, &leaf).sum();
-        let g = &grad(&[realness], &[leaf.clone()], false)[0];
+        let g = &grad(&[realness], std::slice::from_ref(&leaf), false)[0];
         let moved: Vec<f32> = leaf
             .data()
             .iter()

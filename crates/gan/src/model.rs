@@ -135,7 +135,11 @@ impl Gan {
         let z = self.sample_latent(real.dim(0), rng);
         let fake = self.generate(&z);
         let terms: CriticTerms = self.objective.critic_loss(&self.critic, real, &fake, rng);
-        let grads = grad(&[terms.loss.clone()], &self.critic.params(), false);
+        let grads = grad(
+            std::slice::from_ref(&terms.loss),
+            &self.critic.params(),
+            false,
+        );
         check_finite("critic", &terms.loss, &grads, &self.critic)?;
         let stats = CriticStats {
             loss: terms.loss.item(),
@@ -157,7 +161,7 @@ impl Gan {
         let fake = self.generator.forward(&z); // [n, c, h, w]
         let loss = self.objective.generator_loss(&self.critic, &fake);
         // Only the generator's gradients are computed: the critic's weights are not targets.
-        let grads = grad(&[loss.clone()], &self.generator.params(), false);
+        let grads = grad(std::slice::from_ref(&loss), &self.generator.params(), false);
         check_finite("generator", &loss, &grads, &self.generator)?;
         let value = loss.item();
         drop((loss, fake));

@@ -44,7 +44,7 @@ pub fn per_sample_norm(g: &Tensor) -> Tensor {
 /// The gradient penalty of `critic` at `x_hat` (a leaf requiring a gradient).
 pub fn gradient_penalty(critic: &Network, x_hat: &Tensor, lambda: f64, sides: Sides) -> Penalty {
     let scores = critic.forward(x_hat); // [n, 1]
-    let g = &grad(&[scores.sum()], &[x_hat.clone()], true)[0]; // [n, c, h, w]
+    let g = &grad(&[scores.sum()], std::slice::from_ref(x_hat), true)[0]; // [n, c, h, w]
     let norms = per_sample_norm(g); // [n]
     let excess = norms.add_scalar(-1.0);
     let excess = match sides {

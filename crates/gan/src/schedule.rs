@@ -31,7 +31,7 @@ impl CriticSchedule {
     /// True when generator iteration `iteration` (counted from 0) is a boost.
     pub fn is_boost(&self, iteration: u64) -> bool {
         let warmup = iteration < self.boost_warmup as u64;
-        let periodic = self.boost_every > 0 && iteration % self.boost_every as u64 == 0;
+        let periodic = self.boost_every > 0 && iteration.is_multiple_of(self.boost_every as u64);
         self.boost_steps > 0 && (warmup || periodic)
     }
 
