@@ -28,9 +28,18 @@ const EVAL_STREAM: u64 = 0xE7A1;
 /// Evaluates the latest checkpoint of `args.run_dir` with `args.n` generated images.
 pub fn eval(args: &EvalArgs) -> Result<()> {
     ensure!(args.n > 0, "--n must be at least 1");
-    let run_dir = &args.run_dir;
-    let checkpoint = find_checkpoint(run_dir)
-        .with_context(|| format!("{} is not a run directory", run_dir.display()))?;
+    let checkpoint = find_checkpoint(&args.run_dir)
+        .with_context(|| format!("{} is not a run directory", args.run_dir.display()))?;
+    // Given a checkpoint (RUN_DIR/checkpoints/iter-N), results still go to its run directory.
+    let run_dir = &if args.run_dir == checkpoint {
+        checkpoint
+            .parent()
+            .and_then(|p| p.parent())
+            .unwrap_or(&checkpoint)
+            .to_path_buf()
+    } else {
+        args.run_dir.clone()
+    };
     let (config, gan) = load_model(&checkpoint)?;
     gantry_engine::set_threads(config.threads);
     let mut log = |line: &str| println!("{line}");
