@@ -268,17 +268,26 @@ impl Trainer {
     }
 
     fn after_iteration(&mut self, observer: &mut dyn FnMut(Event)) -> Result<(), TrainError> {
-        let (it, c) = (self.iteration, self.config.clone());
-        if it % c.log_every.max(1) as u64 == 0 {
+        let it = self.iteration;
+        // Whether `it` is a positive multiple of `every` (0 disables).
+        let due = |every: usize| every > 0 && it.is_multiple_of(every as u64);
+        let c = &self.config;
+        let (log, sample, eval) = (
+            due(c.log_every.max(1)),
+            due(c.sample_every),
+            due(c.eval_every),
+        );
+        let checkpoint = due(c.checkpoint_every) && it < c.iters as u64;
+        if log {
             self.log_interval(observer)?;
         }
-        if c.sample_every > 0 && it % c.sample_every as u64 == 0 {
+        if sample {
             self.write_samples()?;
         }
-        if c.eval_every > 0 && it % c.eval_every as u64 == 0 {
+        if eval {
             self.evaluate(observer)?;
         }
-        if c.checkpoint_every > 0 && it % c.checkpoint_every as u64 == 0 && it < c.iters as u64 {
+        if checkpoint {
             self.save_checkpoint(observer)?;
         }
         Ok(())
