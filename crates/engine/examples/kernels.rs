@@ -10,6 +10,7 @@ use std::time::Instant;
 use gantry_engine::kernels::broadcast::binary;
 use gantry_engine::kernels::conv::{self, ConvGeom};
 use gantry_engine::kernels::elementwise::{map, zip_map};
+use gantry_engine::kernels::matmul::{gemm, MatRef};
 use gantry_engine::set_threads;
 
 /// A named piece of work and the multiply-adds it executes (0 for element-wise maps).
@@ -28,19 +29,8 @@ fn conv_cases(label: &str, g: ConvGeom) -> Vec<Case> {
     let x = values(g.n * g.c * g.h * g.w, 0.37);
     let w = values(g.o * g.patch(), 0.91);
     let dy = values(g.n * g.o * g.positions(), 1.3);
-    let (x2, dy2, w2, x3) = (x.clone(), dy.clone(), w.clone(), x.clone());
-    let col = values(g.n * g.positions() * g.patch(), 0.7);
+    let (x2, dy2, w2) = (x.clone(), dy.clone(), w.clone());
     vec![
-        Case {
-            name: format!("{label} im2col"),
-            macs: 0,
-            run: Box::new(move || drop(conv::im2col(&x3, &g))),
-        },
-        Case {
-            name: format!("{label} col2im"),
-            macs: 0,
-            run: Box::new(move || drop(conv::col2im(&col, &g))),
-        },
         Case {
             name: format!("{label} forward"),
             macs: g.macs(),
@@ -55,6 +45,27 @@ fn conv_cases(label: &str, g: ConvGeom) -> Vec<Case> {
             name: format!("{label} weight_grad"),
             macs: g.macs(),
             run: Box::new(move || drop(conv::weight_grad(&x2, &dy2, &g))),
+        },
+    ]
+}
+
+/// The generator's first linear layer, `[50, 128] · [128, 4096]`, and its weight gradient.
+fn linear_cases() -> Vec<Case> {
+    let (n, k, m) = (50, 128, 4096);
+    let x = values(n * k, 0.37);
+    let w = values(k * m, 0.91);
+    let dy = values(n * m, 1.3);
+    let x2 = x.clone();
+    vec![
+        Case {
+            name: "linear 50x128 . 128x4096".into(),
+            macs: n * k * m,
+            run: Box::new(move || drop(gemm(MatRef::new(&x, n, k), MatRef::new(&w, k, m)))),
+        },
+        Case {
+            name: "linear weight grad".into(),
+            macs: n * k * m,
+            run: Box::new(move || drop(gemm(MatRef::new(&x2, n, k).t(), MatRef::new(&dy, n, m)))),
         },
     ]
 }
@@ -170,6 +181,7 @@ fn main() {
         ),
     ];
     let mut cases: Vec<Case> = layers.iter().flat_map(|&(l, g)| conv_cases(l, g)).collect();
+    cases.extend(linear_cases());
     cases.extend(elementwise_cases());
 
     println!(

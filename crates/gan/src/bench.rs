@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use gantry_engine::kernels::counters::{live_tensors, macs_executed};
+use gantry_engine::kernels::counters::{kernel_seconds, live_tensors, macs_executed, KernelKind};
 use gantry_engine::kernels::peak::{measure_peak_gflops, peak_rss_mb, rss_mb};
 use gantry_engine::{threads, Rng, Tensor};
 
@@ -24,10 +24,13 @@ pub struct BenchOptions {
 
 impl BenchOptions {
     /// The reference configuration: WGAN-GP, DCGAN with DIM 64, batch 50, latent 128,
-    /// 5 critic steps per generator step.
+    /// 5 critic steps per generator step, Adam 1e-4 with β = (0.5, 0.9).
     pub fn reference(iters: usize, warmup: usize) -> Self {
         let config = TrainConfig {
             dim: 64,
+            lr: 1e-4,
+            beta1: 0.5,
+            beta2: 0.9,
             ..TrainConfig::default()
         };
         BenchOptions {
@@ -61,6 +64,12 @@ pub struct BenchReport {
     pub gflop_per_iter: f64,
     /// Threads used.
     pub threads: usize,
+    /// Mean seconds per generator iteration spent in each kind of heavy kernel, in the order
+    /// of [`KernelKind::ALL`]; the rest of the iteration went to element-wise ops, optimisers
+    /// and graph bookkeeping.
+    pub kernel_seconds: Vec<(KernelKind, f64)>,
+    /// Mean seconds per generator iteration (the breakdown's total).
+    pub mean_sec_per_gen_iter: f64,
 }
 
 impl BenchReport {
@@ -94,13 +103,21 @@ pub fn run_bench(opts: &BenchOptions, mut log: impl FnMut(&str)) -> Result<Bench
         iteration(&mut rng)?;
     }
     let (rss_after_warmup_mb, live_start, macs_start) = (rss_mb(), live_tensors(), macs_executed());
+    let kernels_start = KernelKind::ALL.map(kernel_seconds);
     let mut times = Vec::new();
     for i in 0..opts.iters {
         let t = iteration(&mut rng)?;
         log(&format!("iteration {}/{}: {:.3} s", i + 1, opts.iters, t));
         times.push(t);
     }
-    let macs = (macs_executed() - macs_start) as f64 / opts.iters.max(1) as f64;
+    let per_iter = 1.0 / opts.iters.max(1) as f64;
+    let macs = (macs_executed() - macs_start) as f64 * per_iter;
+    let kernel_seconds = KernelKind::ALL
+        .iter()
+        .zip(kernels_start)
+        .map(|(&kind, start)| (kind, (kernel_seconds(kind) - start) * per_iter))
+        .collect();
+    let mean_sec_per_gen_iter = times.iter().sum::<f64>() * per_iter;
     let median = median(&mut times);
     let gflop_per_iter = 2.0 * macs / 1e9;
     let threads = threads();
@@ -115,6 +132,8 @@ pub fn run_bench(opts: &BenchOptions, mut log: impl FnMut(&str)) -> Result<Bench
         live_tensors: (live_start, live_tensors()),
         gflop_per_iter,
         threads,
+        kernel_seconds,
+        mean_sec_per_gen_iter,
     })
 }
 

@@ -1,7 +1,7 @@
 //! `gantry bench`: times training iterations of the reference WGAN-GP configuration.
 
 use anyhow::{ensure, Context, Result};
-use gantry_gan::bench::{run_bench, BenchOptions};
+use gantry_gan::bench::{run_bench, BenchOptions, BenchReport};
 use gantry_gan::config::TrainConfig;
 
 use crate::args::BenchArgs;
@@ -11,10 +11,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     ensure!(args.iters > 0, "--iters must be at least 1");
     let config = TrainConfig {
         model: args.model,
-        dim: BenchOptions::reference(0, 0).config.dim,
         threads: args.threads,
         batch_size: args.batch_size,
-        ..Default::default()
+        ..BenchOptions::reference(args.iters, args.warmup).config
     };
     config.validate().context("invalid benchmark settings")?;
     gantry_engine::set_threads(args.threads);
@@ -44,10 +43,31 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         r.peak_gflops,
         r.threads
     );
+    println!("{}", time_breakdown(&r));
     println!(
         "memory: {:.0} MiB after warm-up, {:.0} MiB at the end, {:.0} MiB peak; live tensors {} -> {}",
         r.rss_after_warmup_mb, r.rss_end_mb, r.peak_rss_mb, r.live_tensors.0, r.live_tensors.1
     );
     println!("{}", r.result_line());
     Ok(())
+}
+
+/// Where a mean iteration's time went: the convolution and matrix-product kernels' shares and
+/// their own GFLOP/s while running, and the rest (element-wise ops, optimisers, graph
+/// bookkeeping).
+fn time_breakdown(r: &BenchReport) -> String {
+    let total = r.mean_sec_per_gen_iter;
+    let share = |secs: f64| format!("{secs:.3} s ({:.0}%)", 100.0 * secs / total);
+    let mut parts: Vec<String> = r
+        .kernel_seconds
+        .iter()
+        .map(|&(kind, secs)| format!("{} {}", kind.name(), share(secs)))
+        .collect();
+    let heavy: f64 = r.kernel_seconds.iter().map(|(_, secs)| secs).sum();
+    parts.push(format!("other {}", share(total - heavy)));
+    format!(
+        "time per iteration (mean {total:.3} s): {}; conv and matmul kernels ran at {:.1} GFLOP/s",
+        parts.join(", "),
+        r.gflop_per_iter / heavy
+    )
 }

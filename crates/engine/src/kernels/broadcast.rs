@@ -4,8 +4,12 @@
 //! laid out contiguously in every operand, so a bias add over `[N, C, H, W]` runs as
 //! `[N, C, H·W]` with a long inner loop.
 
+use std::mem::MaybeUninit;
+
 use rayon::prelude::*;
 
+use super::buffer::filled_vec;
+use super::elementwise::PARALLEL_MIN;
 use super::elementwise::{map, zip_map};
 use super::threads::chunk_len;
 
@@ -122,19 +126,22 @@ pub fn binary<T: Copy + Send + Sync + Default>(
     let inner = *dims.last().expect("at least one axis");
     let (sa, sb) = (strides[0][dims.len() - 1], strides[1][dims.len() - 1]);
     let total: usize = out_shape.iter().product();
-    let mut out = vec![T::default(); total];
-    let rows_per_chunk = chunk_len(total / inner, (1 << 15) / inner + 1);
-    out.par_chunks_mut(rows_per_chunk * inner)
-        .enumerate()
-        .for_each(|(c, chunk)| {
-            for (r, row) in chunk.chunks_mut(inner).enumerate() {
-                let [oa, ob] = row_offsets::<2>(c * rows_per_chunk + r, &dims, &strides);
-                for (j, o) in row.iter_mut().enumerate() {
-                    *o = f(a[oa + j * sa], b[ob + j * sb]);
+    let rows_per_chunk = chunk_len(total / inner, PARALLEL_MIN / inner + 1);
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        out.par_chunks_mut(rows_per_chunk * inner)
+            .enumerate()
+            .for_each(|(c, chunk)| {
+                for (r, row) in chunk.chunks_mut(inner).enumerate() {
+                    let [oa, ob] = row_offsets::<2>(c * rows_per_chunk + r, &dims, &strides);
+                    for (j, o) in row.iter_mut().enumerate() {
+                        o.write(f(a[oa + j * sa], b[ob + j * sb]));
+                    }
                 }
-            }
-        });
-    (out, out_shape)
+            });
+    };
+    // SAFETY: the chunks of whole rows cover the output, and each row's every element is
+    // written.
+    (unsafe { filled_vec(total, fill) }, out_shape)
 }
 
 /// Repeats `x` along its size-1 (or missing leading) axes to fill `target`.

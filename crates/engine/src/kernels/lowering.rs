@@ -10,7 +10,6 @@ use rayon::prelude::*;
 
 use super::buffer::{add_run, copy_run, filled_vec, zero_run};
 use super::conv::ConvGeom;
-use super::threads::threads;
 use crate::element::Element;
 
 /// The kernel taps `lo..hi` of one output row (or column) that read inside the input, the
@@ -36,98 +35,115 @@ fn spans(g: &ConvGeom, outs: usize, k: usize, size: usize) -> Vec<Span> {
         .collect()
 }
 
-/// Samples per parallel task: all of them on one thread, else four tasks per thread, so that
-/// a thread slowed by other work on the machine hands tasks to the others.
-fn samples_per_task(n: usize) -> usize {
-    match threads() {
-        1 => n.max(1),
-        t => n.div_ceil(4 * t).max(1),
+/// The spans of one convolution geometry, computed once and used to lower or raise any
+/// number of samples.
+pub(crate) struct Lowering {
+    g: ConvGeom,
+    rows: Vec<Span>,
+    cols: Vec<Span>,
+}
+
+impl Lowering {
+    pub(crate) fn new(g: &ConvGeom) -> Self {
+        Lowering {
+            g: *g,
+            rows: spans(g, g.oh, g.kh, g.h),
+            cols: spans(g, g.ow, g.kw, g.w),
+        }
+    }
+
+    /// Elements of one input image: `c·h·w`.
+    pub(crate) fn image_len(&self) -> usize {
+        self.g.c * self.g.h * self.g.w
+    }
+
+    /// Elements of one image's lowered rows: `positions·patch`.
+    pub(crate) fn rows_len(&self) -> usize {
+        self.g.positions() * self.g.patch()
+    }
+
+    /// Lowers the images of `x` (whole samples) into `out`, every element written.
+    pub(crate) fn lower<T: Element>(&self, x: &[T], out: &mut [MaybeUninit<T>]) {
+        for (out, image) in out
+            .chunks_mut(self.rows_len())
+            .zip(x.chunks(self.image_len()))
+        {
+            self.lower_image(image, out);
+        }
+    }
+
+    /// Adds the lowered rows `col` back onto the images of `x` (whole samples).
+    pub(crate) fn raise<T: Element>(&self, col: &[T], x: &mut [T]) {
+        for (image, rows) in x
+            .chunks_mut(self.image_len())
+            .zip(col.chunks(self.rows_len()))
+        {
+            self.raise_image(rows, image);
+        }
+    }
+
+    /// im2col of one image into its `positions × patch` rows.
+    fn lower_image<T: Element>(&self, image: &[T], out: &mut [MaybeUninit<T>]) {
+        let g = &self.g;
+        let plane = g.h * g.w;
+        for (pos, row) in out.chunks_exact_mut(g.patch()).enumerate() {
+            let (ry, rx) = (self.rows[pos / g.ow], self.cols[pos % g.ow]);
+            for (c, taps) in row.chunks_exact_mut(g.kh * g.kw).enumerate() {
+                for (ky, run) in taps.chunks_exact_mut(g.kw).enumerate() {
+                    if !(ry.lo..ry.hi).contains(&ky) {
+                        zero_run(run);
+                        continue;
+                    }
+                    let src = c * plane + (ry.start + ky - ry.lo) * g.w + rx.start;
+                    let (head, rest) = run.split_at_mut(rx.lo);
+                    let (body, tail) = rest.split_at_mut(rx.hi - rx.lo);
+                    zero_run(head);
+                    copy_run(body, &image[src..src + body.len()]);
+                    zero_run(tail);
+                }
+            }
+        }
+    }
+
+    /// col2im of one image's `positions × patch` rows, added onto `image`.
+    fn raise_image<T: Element>(&self, rows_n: &[T], image: &mut [T]) {
+        let g = &self.g;
+        let plane = g.h * g.w;
+        for (pos, row) in rows_n.chunks_exact(g.patch()).enumerate() {
+            let (ry, rx) = (self.rows[pos / g.ow], self.cols[pos % g.ow]);
+            let len = rx.hi - rx.lo;
+            for (c, taps) in row.chunks_exact(g.kh * g.kw).enumerate() {
+                for ky in ry.lo..ry.hi {
+                    let dst = c * plane + (ry.start + ky - ry.lo) * g.w + rx.start;
+                    let src = ky * g.kw + rx.lo;
+                    add_run(&mut image[dst..dst + len], &taps[src..src + len]);
+                }
+            }
+        }
     }
 }
 
 /// Lowers `x [n, c, h, w]` to `[n·oh·ow, c·kh·kw]`: one row per output position.
 pub fn im2col<T: Element>(x: &[T], g: &ConvGeom) -> Vec<T> {
-    let (rows_len, image_len) = (g.positions() * g.patch(), g.c * g.h * g.w);
-    let (rows, cols) = (spans(g, g.oh, g.kh, g.h), spans(g, g.ow, g.kw, g.w));
-    let per_task = samples_per_task(g.n);
+    let low = Lowering::new(g);
     let fill = |col: &mut [MaybeUninit<T>]| {
-        col.par_chunks_mut(per_task * rows_len)
-            .zip(x.par_chunks(per_task * image_len))
-            .for_each(|(col, x)| {
-                for (out, image) in col.chunks_mut(rows_len).zip(x.chunks(image_len)) {
-                    lower_image(image, out, g, &rows, &cols);
-                }
-            });
+        col.par_chunks_mut(low.rows_len())
+            .zip(x.par_chunks(low.image_len()))
+            .for_each(|(col, x)| low.lower(x, col));
     };
-    // SAFETY: `lower_image` writes every element of each sample's rows (taps inside the
-    // input are copied, the others zeroed), and the chunks cover the whole buffer.
-    unsafe { filled_vec(g.n * rows_len, fill) }
-}
-
-/// im2col of one image into its `positions × patch` rows, every element written.
-fn lower_image<T: Element>(
-    image: &[T],
-    out: &mut [MaybeUninit<T>],
-    g: &ConvGeom,
-    rows: &[Span],
-    cols: &[Span],
-) {
-    let plane = g.h * g.w;
-    for (pos, row) in out.chunks_exact_mut(g.patch()).enumerate() {
-        let (ry, rx) = (rows[pos / g.ow], cols[pos % g.ow]);
-        for (c, taps) in row.chunks_exact_mut(g.kh * g.kw).enumerate() {
-            for (ky, run) in taps.chunks_exact_mut(g.kw).enumerate() {
-                if !(ry.lo..ry.hi).contains(&ky) {
-                    zero_run(run);
-                    continue;
-                }
-                let src = c * plane + (ry.start + ky - ry.lo) * g.w + rx.start;
-                let (head, rest) = run.split_at_mut(rx.lo);
-                let (body, tail) = rest.split_at_mut(rx.hi - rx.lo);
-                zero_run(head);
-                copy_run(body, &image[src..src + body.len()]);
-                zero_run(tail);
-            }
-        }
-    }
+    // SAFETY: `lower` writes every element of each sample's rows (taps inside the input are
+    // copied, the others zeroed), and the chunks cover the whole buffer.
+    unsafe { filled_vec(g.n * low.rows_len(), fill) }
 }
 
 /// The adjoint of [`im2col`]: adds each row's entries back onto `[n, c, h, w]`.
 pub fn col2im<T: Element>(col: &[T], g: &ConvGeom) -> Vec<T> {
-    let (rows_len, image_len) = (g.positions() * g.patch(), g.c * g.h * g.w);
-    let (rows, cols) = (spans(g, g.oh, g.kh, g.h), spans(g, g.ow, g.kw, g.w));
-    let per_task = samples_per_task(g.n);
-    let mut x = vec![T::zero(); g.n * image_len];
-    x.par_chunks_mut(per_task * image_len)
-        .zip(col.par_chunks(per_task * rows_len))
-        .for_each(|(x, col)| {
-            for (image, rows_n) in x.chunks_mut(image_len).zip(col.chunks(rows_len)) {
-                raise_image(rows_n, image, g, &rows, &cols);
-            }
-        });
+    let low = Lowering::new(g);
+    let mut x = vec![T::zero(); g.n * low.image_len()];
+    x.par_chunks_mut(low.image_len())
+        .zip(col.par_chunks(low.rows_len()))
+        .for_each(|(x, col)| low.raise(col, x));
     x
-}
-
-/// col2im of one image's `positions × patch` rows, added onto `image`.
-fn raise_image<T: Element>(
-    rows_n: &[T],
-    image: &mut [T],
-    g: &ConvGeom,
-    rows: &[Span],
-    cols: &[Span],
-) {
-    let plane = g.h * g.w;
-    for (pos, row) in rows_n.chunks_exact(g.patch()).enumerate() {
-        let (ry, rx) = (rows[pos / g.ow], cols[pos % g.ow]);
-        let len = rx.hi - rx.lo;
-        for (c, taps) in row.chunks_exact(g.kh * g.kw).enumerate() {
-            for ky in ry.lo..ry.hi {
-                let dst = c * plane + (ry.start + ky - ry.lo) * g.w + rx.start;
-                let src = ky * g.kw + rx.lo;
-                add_run(&mut image[dst..dst + len], &taps[src..src + len]);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

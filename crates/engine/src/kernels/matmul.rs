@@ -5,6 +5,7 @@ use std::mem::MaybeUninit;
 use gemm::Parallelism;
 
 use super::buffer::filled_vec;
+use super::counters::{timed, KernelKind};
 use super::threads::threads;
 use crate::element::Element;
 
@@ -82,21 +83,46 @@ pub fn gemm_into<T: Element>(
         m == 0 || dst.len() >= (m - 1) * dst_rs + n,
         "matmul destination too small"
     );
+    let par = parallelism(m * n * a.dims().1);
     // SAFETY: `dst` holds the `m × n` strided destination (asserted above) and is initialised,
     // so it may be read when accumulating; it cannot alias `a` or `b`, being borrowed mutably.
-    unsafe { gemm_raw(dst.as_mut_ptr(), dst_rs, a, b, accumulate) }
+    timed(KernelKind::Matmul, || unsafe {
+        gemm_raw(dst.as_mut_ptr(), dst_rs, a, b, accumulate, par)
+    })
+}
+
+/// As [`gemm`] on the calling thread alone, untimed: for kernels that run several products
+/// side by side on different threads and time themselves.
+pub(crate) fn gemm_serial<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
+    let (m, n) = check_dims(a, b);
+    let fill = |dst: &mut [MaybeUninit<T>]| {
+        // SAFETY: as in `gemm`: a fresh `m × n` buffer, only written.
+        unsafe {
+            gemm_raw(
+                dst.as_mut_ptr().cast::<T>(),
+                n,
+                a,
+                b,
+                false,
+                Parallelism::None,
+            )
+        }
+    };
+    // SAFETY: `gemm_raw` writes every element of the `m × n` product.
+    unsafe { filled_vec(m * n, fill) }
 }
 
 /// `a·b` as a new row-major matrix.
 pub fn gemm<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
     let (m, n) = check_dims(a, b);
+    let par = parallelism(m * n * a.dims().1);
     let fill = |dst: &mut [MaybeUninit<T>]| {
         // SAFETY: `dst` holds exactly `m × n` elements; without accumulation `gemm_raw` only
         // writes them, never reads, and a fresh buffer aliases neither operand.
-        unsafe { gemm_raw(dst.as_mut_ptr().cast::<T>(), n, a, b, false) }
+        unsafe { gemm_raw(dst.as_mut_ptr().cast::<T>(), n, a, b, false, par) }
     };
     // SAFETY: `gemm_raw` writes every element of the `m × n` product.
-    unsafe { filled_vec(m * n, fill) }
+    timed(KernelKind::Matmul, || unsafe { filled_vec(m * n, fill) })
 }
 
 /// Checks that `a·b` is defined; returns its rows and columns.
@@ -118,6 +144,7 @@ unsafe fn gemm_raw<T: Element>(
     a: MatRef<'_, T>,
     b: MatRef<'_, T>,
     accumulate: bool,
+    par: Parallelism,
 ) {
     let (m, k) = a.dims();
     let n = b.dims().1;
@@ -159,7 +186,7 @@ unsafe fn gemm_raw<T: Element>(
             false,
             false,
             false,
-            parallelism(m * n * k),
+            par,
         );
     }
 }
