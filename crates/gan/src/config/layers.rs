@@ -110,8 +110,9 @@ pub struct LossDefaults {
 
 impl Loss {
     /// Paper defaults: `gan` Adam 2e-4 β = (0.5, 0.999), 1 critic step (DCGAN); `wgan-clip`
-    /// RMSProp 5e-5, 5 critic steps, clip 0.01 (WGAN); `wgan-gp` and `wgan-lp` Adam 1e-4
-    /// β = (0.5, 0.9), 5 critic steps, λ = 10 (WGAN-GP); `ebgan` Adam 2e-4 β = (0.5, 0.999),
+    /// RMSProp 5e-5, 5 critic steps, clip 0.01 (WGAN); `wgan-gp` and `wgan-lp` Adam
+    /// β = (0.5, 0.9), 5 critic steps, λ = 10 (WGAN-GP), at 3e-4 rather than the paper's 1e-4
+    /// (see [`TrainConfig::default`](super::TrainConfig)); `ebgan` Adam 2e-4 β = (0.5, 0.999),
     /// 1 critic step (the DCGAN settings; the EBGAN paper tuned them per data set).
     pub fn defaults(self) -> LossDefaults {
         let adam = |lr, beta2, n_critic| LossDefaults {
@@ -128,7 +129,7 @@ impl Loss {
             Loss::Gan | Loss::Ebgan => adam(2e-4, 0.999, 1),
             Loss::WganGp | Loss::WganLp => LossDefaults {
                 lambda_gp: Some(10.0),
-                ..adam(1e-4, 0.9, 5)
+                ..adam(3e-4, 0.9, 5)
             },
             Loss::WganClip => LossDefaults {
                 optimizer: OptimizerKind::Rmsprop,
