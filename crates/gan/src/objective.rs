@@ -11,7 +11,7 @@
 //!
 //! Means over the batch throughout. For `gan` the critic's score is a logit: the
 //! cross-entropies are computed from it with softplus, which never overflows. For `ebgan` the
-//! "critic" is an auto-encoder and E(x) its per-sample mean squared reconstruction error.
+//! "critic" is an auto-encoder and E(x) its per-sample sum of squared reconstruction errors.
 
 use gantry_engine::{Rng, Tensor};
 use gantry_nn::Network;
