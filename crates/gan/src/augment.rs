@@ -97,7 +97,7 @@ impl AdversarialPool {
     /// or a `next` slot that does not follow them.
     pub fn restore(&mut self, images: &[f32], next: usize) -> Result<(), String> {
         let k = self.image_len();
-        if images.len() % k != 0 {
+        if !images.len().is_multiple_of(k) {
             return Err(format!(
                 "{} values are no whole number of {k}-value images",
                 images.len()
