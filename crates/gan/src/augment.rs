@@ -79,6 +79,44 @@ impl AdversarialPool {
         self.len == 0
     }
 
+    /// The images held, in slot order (the order [`Self::sample`] indexes): `[len, c, h, w]`.
+    pub fn images(&self) -> Tensor {
+        let mut shape = vec![self.len];
+        shape.extend_from_slice(&self.image_shape);
+        Tensor::from_vec(self.images[..self.len * self.image_len()].to_vec(), &shape)
+    }
+
+    /// The slot the next added image overwrites.
+    pub fn next_slot(&self) -> usize {
+        self.next
+    }
+
+    /// Replaces the contents by `images` (flat, in slot order) with `next` the slot to be
+    /// overwritten next: the state [`Self::images`] and [`Self::next_slot`] describe. Refuses a
+    /// state this pool could not have reached: a partial image, more images than its capacity,
+    /// or a `next` slot that does not follow them.
+    pub fn restore(&mut self, images: &[f32], next: usize) -> Result<(), String> {
+        let k = self.image_len();
+        if !images.len().is_multiple_of(k) {
+            return Err(format!(
+                "{} values are no whole number of {k}-value images",
+                images.len()
+            ));
+        }
+        let len = images.len() / k;
+        let expected_next = if len < self.capacity { len } else { next };
+        if len > self.capacity || next != expected_next || (next >= self.capacity && len > 0) {
+            let capacity = self.capacity;
+            return Err(format!(
+                "{len} images with next slot {next} do not fit a pool of {capacity}"
+            ));
+        }
+        self.images[..images.len()].copy_from_slice(images);
+        self.images[images.len()..].fill(0.0);
+        (self.len, self.next) = (len, next);
+        Ok(())
+    }
+
     /// Adds a batch `[n, c, h, w]`, replacing the oldest images once full.
     pub fn add(&mut self, batch: &Tensor) {
         let k = self.image_len();
@@ -135,6 +173,33 @@ mod tests {
         assert!(
             drawn.data().iter().all(|&v| v >= 1.0),
             "oldest batch was evicted"
+        );
+    }
+
+    #[test]
+    fn a_restored_pool_draws_and_evicts_exactly_as_the_original() {
+        let mut pool = AdversarialPool::new(3, &[1, 1, 2]);
+        for b in 0..4 {
+            pool.add(&Tensor::full(&[1, 1, 1, 2], b as f32));
+        }
+        let mut copy = AdversarialPool::new(3, &[1, 1, 2]);
+        copy.restore(pool.images().data(), pool.next_slot())
+            .unwrap();
+        for p in [&mut pool, &mut copy] {
+            p.add(&Tensor::full(&[1, 1, 1, 2], 9.0));
+        }
+        let draw = |p: &AdversarialPool| p.sample(20, &mut Rng::new(5)).to_vec();
+        assert_eq!(draw(&copy), draw(&pool));
+        assert_eq!(copy.images().to_vec(), [3.0, 3.0, 9.0, 9.0, 2.0, 2.0]);
+
+        let mut empty = AdversarialPool::new(3, &[1, 1, 2]);
+        empty.restore(&[], 0).unwrap();
+        assert!(empty.is_empty());
+        assert!(empty.restore(&[1.0; 3], 0).is_err(), "half an image");
+        assert!(empty.restore(&[1.0; 8], 0).is_err(), "over capacity");
+        assert!(
+            empty.restore(&[1.0; 4], 0).is_err(),
+            "next slot not after the images"
         );
     }
 

@@ -9,6 +9,7 @@
 //!     generator.safetensors   critic.safetensors
 //!     optimizer_g.safetensors optimizer_c.safetensors
 //!     state.json              config.toml
+//!     adversarial_pool.safetensors   only while the adversarial pool holds images
 //! ```
 //!
 //! [`CheckpointStore::save`] writes into `iter-000500.tmp/`, syncs every file and the directory,
@@ -121,6 +122,10 @@ pub struct Checkpoint {
     pub optimizer_g: TensorMap,
     /// Critic optimiser state.
     pub optimizer_c: TensorMap,
+    /// The adversarial pool: `images [len, c, h, w]` in slot order and `next`, the slot to be
+    /// overwritten next, as a one-value tensor. Empty when the run has no pool or an empty one
+    /// (then no file is written, and a checkpoint without the file loads with an empty pool).
+    pub pool: TensorMap,
     /// Counters, RNG states and the metrics-file length.
     pub state: TrainState,
     /// The run's effective configuration.
@@ -154,6 +159,8 @@ pub mod files {
     pub const STATE: &str = "state.json";
     /// Effective configuration.
     pub const CONFIG: &str = "config.toml";
-    /// Every file a complete checkpoint holds.
+    /// The adversarial pool; optional, absent while the pool is empty.
+    pub const POOL: &str = "adversarial_pool.safetensors";
+    /// Every file a complete checkpoint holds (the optional pool aside).
     pub const ALL: [&str; 6] = [GENERATOR, CRITIC, OPTIMIZER_G, OPTIMIZER_C, STATE, CONFIG];
 }

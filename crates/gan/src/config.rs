@@ -169,7 +169,12 @@ pub struct TrainConfig {
     /// Critic weights are clipped to `[-clip, clip]` after each step (`wgan-clip`).
     pub clip: f64,
     /// EBGAN margin `m` in the critic loss `D(x) + max(0, m − D(G(z)))`, where the energy `D` is
-    /// the per-pixel mean squared reconstruction error of images in `[0, 1]`.
+    /// the per-image sum of squared reconstruction errors of images in `[0, 1]` (a blank
+    /// reconstruction of an MNIST digit costs 88 on average). The default 40 lies between the
+    /// energies the critic brings real digits down to early in training (43 after 100
+    /// iterations, 14 after 300, at `dim` 32 on the shipped subset) and the energy generated
+    /// images start at (47, untrained generator and critic), so that the hinge acts on
+    /// generated samples the critic reconstructs too well and lets go of the rest.
     pub ebgan_margin: f64,
     /// Weight of the EBGAN pulling-away term on the generator (0.1 in the paper).
     pub pullaway_weight: f64,
@@ -257,7 +262,7 @@ impl Default for TrainConfig {
             loss: Loss::WganGp,
             lambda_gp: 10.0,
             clip: 0.01,
-            ebgan_margin: 1.0,
+            ebgan_margin: 40.0,
             pullaway_weight: 0.1,
             minimax: false,
             optimizer: OptimizerKind::Adam,

@@ -1,7 +1,15 @@
 //! The energy-based GAN (Zhao, Mathieu & LeCun, 2017): the critic is an auto-encoder, the
-//! energy of an image its per-sample mean squared reconstruction error, and the generator is
+//! energy of an image its per-sample sum of squared reconstruction errors, and the generator is
 //! pushed away from producing identical samples by the pulling-away term on the encoder's
 //! codes.
+//!
+//! The energy is the squared norm ‖AE(x) − x‖² of the paper's residual: summed over pixels
+//! rather than averaged, because a mean over the 784 pixels of a [0, 1] image stays below 1,
+//! where no margin of useful size ever lets go of a generated sample, and because a mean
+//! divides every pixel's gradient by the image size. The squared norm rather than the norm
+//! itself keeps the gradient finite at a perfect reconstruction. On this scale a blank
+//! reconstruction of an MNIST digit costs 88 on average, and the margin is set accordingly
+//! (see [`crate::config::TrainConfig::ebgan_margin`]).
 
 use gantry_engine::Tensor;
 use gantry_nn::{presets, Network};
@@ -11,11 +19,15 @@ pub fn encoder_len(critic: &Network) -> usize {
     presets::encoder_len(critic.spec())
 }
 
-/// Per-sample energies `[n]`: mean over pixels of (AE(x) - x)².
+/// Per-sample energies `[n]` of images `x [n, c, h, w]`: Σ over pixels of (AE(x) − x)².
 pub fn energy(critic: &Network, x: &Tensor) -> Tensor {
-    let recon = critic.forward(x);
+    reconstruction_energy(&critic.forward(x), x)
+}
+
+/// Per-sample Σ over pixels of (recon − x)²: `[n, …] → [n]`.
+fn reconstruction_energy(recon: &Tensor, x: &Tensor) -> Tensor {
     let axes: Vec<usize> = (1..x.ndim()).collect();
-    recon.sub(x).square().mean_axes(&axes, false)
+    recon.sub(x).square().sum_axes(&axes, false)
 }
 
 /// The pulling-away term of codes `s [n, d]`:
@@ -34,9 +46,7 @@ pub fn generator_loss(critic: &Network, fake: &Tensor, weight: f64) -> Tensor {
     let k = encoder_len(critic);
     let codes = critic.forward_range(fake, 0..k); // [n, 2·dim, h/4, w/4]
     let recon = critic.forward_range(&codes, k..critic.layers().len()); // [n, c, h, w]
-    let axes: Vec<usize> = (1..fake.ndim()).collect();
-    let energy = recon.sub(fake).square().mean_axes(&axes, false);
-    energy
+    reconstruction_energy(&recon, fake)
         .mean()
         .add(&pullaway(&codes.flatten(1)).mul_scalar(weight as f32))
 }

@@ -11,7 +11,7 @@
 //!
 //! Means over the batch throughout. For `gan` the critic's score is a logit: the
 //! cross-entropies are computed from it with softplus, which never overflows. For `ebgan` the
-//! "critic" is an auto-encoder and E(x) its per-sample mean squared reconstruction error.
+//! "critic" is an auto-encoder and E(x) its per-sample sum of squared reconstruction errors.
 
 use gantry_engine::{Rng, Tensor};
 use gantry_nn::Network;
@@ -109,6 +109,25 @@ impl Objective {
         }
     }
 
+    /// Scores of a real and a generated batch, `[n]` each. A critic with batch norm rates each
+    /// batch on its own, as the generator's loss rates generated batches: scored together, a
+    /// generated sample would be normalised by statistics that the generator never sees, and
+    /// the critic would train against a function its generator does not follow. Other critics
+    /// score both in one pass, for larger, faster products.
+    fn real_and_fake_scores(
+        &self,
+        critic: &Network,
+        real: &Tensor,
+        fake: &Tensor,
+    ) -> (Tensor, Tensor) {
+        if critic.mixes_batch() {
+            return (self.scores(critic, real), self.scores(critic, fake));
+        }
+        let n = real.dim(0);
+        let both = self.scores(critic, &Tensor::cat(&[real.clone(), fake.clone()], 0)); // [2n]
+        (both.narrow(0, 0, n), both.narrow(0, n, n))
+    }
+
     /// The critic's loss on a real and a generated batch (the generated one detached).
     pub fn critic_loss(
         &self,
@@ -117,10 +136,7 @@ impl Objective {
         fake: &Tensor,
         rng: &mut Rng,
     ) -> CriticTerms {
-        let n = real.dim(0);
-        // One pass over real and generated samples together: larger, faster products.
-        let both = self.scores(critic, &Tensor::cat(&[real.clone(), fake.clone()], 0)); // [2n]
-        let (d_real, d_fake) = (both.narrow(0, 0, n), both.narrow(0, n, n));
+        let (d_real, d_fake) = self.real_and_fake_scores(critic, real, fake);
         let (real_score, fake_score) = (mean_of(&d_real), mean_of(&d_fake));
         let terms = |loss, penalty, grad_norm| CriticTerms {
             loss,
@@ -227,6 +243,27 @@ mod tests {
                 "{objective:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_batch_norm_critic_rates_real_and_generated_batches_each_on_its_own() {
+        let spec = [
+            LayerSpec::Flatten,
+            LayerSpec::Linear { out: 3 },
+            LayerSpec::Norm {
+                kind: gantry_nn::NormKind::Batch,
+            },
+            LayerSpec::Linear { out: 1 },
+        ];
+        let critic = Network::build(&spec, &[4], &mut Rng::new(1)).expect("builds");
+        let mut rng = Rng::new(2);
+        let real: Tensor = rng.uniform(&[5, 4], 0.0, 1.0);
+        let fake: Tensor = rng.uniform(&[5, 4], 0.0, 0.3);
+        let gan = Objective::Gan { minimax: false };
+        let terms = gan.critic_loss(&critic, &real, &fake, &mut rng);
+        // As the generator's loss sees them: a generated batch alone.
+        assert_eq!(terms.fake_score, mean_of(&gan.scores(&critic, &fake)));
+        assert_eq!(terms.real_score, mean_of(&gan.scores(&critic, &real)));
     }
 
     #[test]

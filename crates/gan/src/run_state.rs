@@ -1,6 +1,6 @@
 //! Saving a run into a checkpoint and restoring it: weights, optimiser moments, the iteration,
-//! random and data-order state, and the metrics-file length, so that a resumed run continues
-//! exactly where it stopped.
+//! random and data-order state, the adversarial pool and the metrics-file length, so that a
+//! resumed run continues exactly where it stopped.
 
 use std::path::{Path, PathBuf};
 
@@ -10,9 +10,10 @@ use gantry_engine::Rng;
 use gantry_nn::{Network, NetworkError};
 use serde_json::json;
 
+use crate::augment::AdversarialPool;
 use crate::checkpoint::{
-    shapes_of, Checkpoint, CheckpointError, CheckpointStore, ExpectedShapes, TensorData, TensorMap,
-    TrainState,
+    files, shapes_of, Checkpoint, CheckpointError, CheckpointStore, ExpectedShapes, TensorData,
+    TensorMap, TrainState,
 };
 use crate::config::{ConfigError, TrainConfig};
 use crate::metrics::{MetricsError, MetricsWriter};
@@ -171,6 +172,36 @@ fn load_network(net: &mut Network, map: &TensorMap) -> Result<(), TrainError> {
     Ok(net.load(&saved)?)
 }
 
+/// The pool's images `[len, c, h, w]` in slot order and its next slot; nothing when it is
+/// absent or empty.
+fn pool_tensors(pool: Option<&AdversarialPool>) -> TensorMap {
+    let mut map = TensorMap::new();
+    let Some(pool) = pool.filter(|p| !p.is_empty()) else {
+        return map;
+    };
+    let images = pool.images();
+    let shape = images.shape().to_vec();
+    map.insert("images".into(), TensorData::new(shape, images.to_vec()));
+    // Slots are counted in f32 exactly up to 2²⁴.
+    let next = vec![pool.next_slot() as f32];
+    map.insert("next".into(), TensorData::new(vec![1], next));
+    map
+}
+
+/// Puts the pool back into the saved state; no saved images means an empty pool.
+fn load_pool(pool: Option<&mut AdversarialPool>, map: &TensorMap) -> Result<(), TrainError> {
+    let mismatch = |e: String| TrainError::Mismatch(format!("checkpoint {}: {e}", files::POOL));
+    let images = map.get("images").map_or(&[][..], |t| t.data.as_slice());
+    let next = map.get("next").and_then(|t| t.data.first()).copied();
+    match pool {
+        Some(pool) => pool
+            .restore(images, next.unwrap_or(0.0) as usize)
+            .map_err(mismatch),
+        None if images.is_empty() => Ok(()),
+        None => Err(mismatch("holds images, but adv_start is 0".into())),
+    }
+}
+
 pub(crate) fn train_state(t: &Trainer) -> TrainState {
     let mut state = TrainState {
         iteration: t.iteration,
@@ -191,6 +222,7 @@ pub(crate) fn capture(t: &Trainer) -> Result<Checkpoint, TrainError> {
         critic: network_tensors(&t.gan.critic),
         optimizer_g: optimizer_tensors(t.gan.opt_g.as_ref()),
         optimizer_c: optimizer_tensors(t.gan.opt_c.as_ref()),
+        pool: pool_tensors(t.pool.as_ref()),
         state: t.train_state(),
         config: t.config.clone(),
     })
@@ -214,6 +246,7 @@ pub(crate) fn restore(t: &mut Trainer, checkpoint: Checkpoint) -> Result<(), Tra
         &checkpoint.optimizer_c,
         "optimizer_c.safetensors",
     )?;
+    load_pool(t.pool.as_mut(), &checkpoint.pool)?;
     let s = checkpoint.state;
     let noise = s
         .rngs
@@ -268,7 +301,7 @@ impl Trainer {
 
 /// The configuration and trained model of the checkpoint in `dir` (optimiser state unused).
 pub fn load_model(dir: &Path) -> Result<(TrainConfig, crate::model::Gan), TrainError> {
-    let config = TrainConfig::from_toml_file(dir.join(crate::checkpoint::files::CONFIG))?;
+    let config = TrainConfig::from_toml_file(dir.join(files::CONFIG))?;
     let checkpoint = crate::checkpoint::load_checkpoint(dir, &expected_shapes(&config)?)?;
     let mut gan = build_model(&config, &mut Rng::stream(config.seed, STREAM_INIT))?;
     load_network(&mut gan.generator, &checkpoint.generator)?;

@@ -3,6 +3,7 @@
 //! in closed form), and a linear auto-encoder for ebgan.
 
 use gantry_engine::{grad, Rng, Tensor};
+use gantry_gan::config::TrainConfig;
 use gantry_gan::ebgan;
 use gantry_gan::objective::Objective;
 use gantry_nn::{LayerSpec, Network};
@@ -317,8 +318,9 @@ fn residual(x: &[f64]) -> Vec<f64> {
     recon.iter().zip(x).map(|(r, x)| r - x).collect()
 }
 
+/// E(x) = Σ over pixels of (AE(x) − x)².
 fn energy(x: &[f64]) -> f64 {
-    mean(&residual(x).iter().map(|r| r * r).collect::<Vec<_>>())
+    residual(x).iter().map(|r| r * r).sum()
 }
 
 /// PT = 1/(n(n−1)) Σ_{i≠j} cos²(codes_i, codes_j).
@@ -359,15 +361,15 @@ fn numeric_param_grads(net: &mut Network, loss: impl Fn(&Network) -> f32) -> Vec
 }
 
 #[test]
-fn ebgan_energy_is_the_mean_squared_reconstruction_error() {
-    // An auto-encoder that outputs 0 has energy mean(x²): (0.01 + 0.25 + 0.81 + 0)/4.
+fn ebgan_energy_is_the_sum_of_squared_reconstruction_errors() {
+    // An auto-encoder that outputs 0 has energy Σ x²: 0.01 + 0.25 + 0.81 + 0.
     let silent = auto_encoder([0.0; 8], [0.0; 2], [0.0; 8], [0.0; 4]);
     let objective = Objective::Ebgan {
         margin: 1.0,
         pullaway: 0.1,
     };
     let e = objective.scores(&silent, &images(&REAL));
-    assert_close(e.data()[0], 0.2675, 1e-6, "energy of a silent auto-encoder");
+    assert_close(e.data()[0], 1.07, 1e-6, "energy of a silent auto-encoder");
 
     let ae = auto_encoder(ENC, ENC_BIAS, DEC, DEC_BIAS);
     let xr = pixels(&REAL);
@@ -416,7 +418,7 @@ fn ebgan_critic_loss_is_the_real_energy_plus_the_margin_hinge() {
         "critic loss",
     );
 
-    // Decoder bias by hand: ∂E_i/∂f = 2/4·(AE(x_i) − x_i); real samples push the energy down,
+    // Decoder bias by hand: ∂E_i/∂f = 2·(AE(x_i) − x_i); real samples push the energy down,
     // the one fake sample inside the margin pushes it up, the others not at all.
     let terms = objective.critic_loss(&ae, &images(&REAL), &images(&FAKE), &mut Rng::new(0));
     let grads = grad(&[terms.loss], &ae.params(), false);
@@ -428,7 +430,7 @@ fn ebgan_critic_loss_is_the_real_energy_plus_the_margin_hinge() {
             .map(|(x, _)| (x, -1.0)),
     ) {
         for (w, r) in want_f.iter_mut().zip(residual(x)) {
-            *w += sign * 0.5 * r / 3.0;
+            *w += sign * 2.0 * r / 3.0;
         }
     }
     assert_all_close(&grads[3].to_vec(), &want_f, 1e-5, "∂loss/∂f");
@@ -489,4 +491,53 @@ fn ebgan_generator_loss_adds_the_weighted_pulling_away_term() {
         1e-6,
         "pullaway by hand",
     );
+}
+
+/// A 28×28 auto-encoder that ignores its input and reconstructs every pixel as 0, so that
+/// E(x) = Σ x².
+fn blank_auto_encoder() -> Network {
+    let spec = [
+        LayerSpec::Flatten,
+        LayerSpec::Linear { out: 1 },
+        LayerSpec::Linear { out: 784 },
+        LayerSpec::Reshape {
+            shape: vec![1, 28, 28],
+        },
+    ];
+    let mut net = Network::build(&spec, &[1, 28, 28], &mut Rng::new(0)).expect("builds");
+    let zeros = net
+        .named_params()
+        .into_iter()
+        .map(|(name, t)| (name, t.shape().to_vec(), vec![0.0; t.numel()]))
+        .collect::<Vec<_>>();
+    net.load(&zeros).expect("fits");
+    net
+}
+
+#[test]
+fn the_default_margin_lets_go_of_fakes_above_it_and_pushes_up_those_below() {
+    let margin = TrainConfig::default().ebgan_margin;
+    let objective = Objective::Ebgan {
+        margin,
+        pullaway: 0.1,
+    };
+    let ae = blank_auto_encoder();
+    // Uniform images of brightness v have energy 784·v².
+    let brightness = |energy: f64| (energy / 784.0).sqrt();
+    let real = Tensor::full(&[1, 1, 28, 28], 0.1);
+    for (fake_energy, inside) in [(2.0 * margin, false), (0.5 * margin, true)] {
+        let v = brightness(fake_energy);
+        let fake = Tensor::full(&[1, 1, 28, 28], v as f32);
+        let terms = objective.critic_loss(&ae, &real, &fake, &mut Rng::new(0));
+        let what = format!("fake energy {fake_energy} against margin {margin}");
+        assert_close(terms.fake_score, fake_energy, 1e-5, &what);
+        let hinge = (margin - fake_energy).max(0.0);
+        assert_close(terms.loss.item(), 7.84 + hinge, 1e-5, &what);
+
+        // ∂/∂(decoder bias) per pixel: 2·(0 − 0.1) from the real image, and from the hinge
+        // −2·(0 − v) while the fake is inside the margin, nothing once it is outside.
+        let grads = grad(&[terms.loss], &ae.params(), false);
+        let want = -0.2 + if inside { 2.0 * v } else { 0.0 };
+        assert_all_close(&grads[3].to_vec(), &[want; 784], 1e-5, &what);
+    }
 }

@@ -1,5 +1,5 @@
 //! End-to-end training on the shipped MNIST subset: the critic learns, samples are written,
-//! checkpoints resume exactly, and bad checkpoints are refused.
+//! checkpoints resume exactly (the adversarial pool included), and bad checkpoints are refused.
 
 use std::path::Path;
 
@@ -59,35 +59,86 @@ fn the_critic_learns_and_sample_grids_are_written() {
     assert!(dir.path().join("checkpoints/latest").exists());
 }
 
-#[test]
-fn a_resumed_run_matches_an_uninterrupted_one() {
-    let (straight, split) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let whole = train(small_config(20), straight.path());
+/// Every generator and critic weight, bit for bit.
+fn weights(t: &Trainer) -> Vec<u32> {
+    let params = [t.gan.generator.params(), t.gan.critic.params()].concat();
+    params
+        .iter()
+        .flat_map(|p| p.to_vec())
+        .map(f32::to_bits)
+        .collect()
+}
 
-    // Train 10 iterations, then add metrics past the checkpoint as a kill would leave them.
-    train(small_config(10), split.path());
-    let resumed_config = small_config(20);
-    let mut resumed = Trainer::resume(resumed_config, split.path(), subset(800)).expect("resumes");
+/// Trains `config(10)`, then resumes it to `config(20)`; returns the resumed trainer.
+fn train_then_resume(config: &dyn Fn(usize) -> TrainConfig, dir: &Path) -> Trainer {
+    train(config(10), dir);
+    let mut resumed = Trainer::resume(config(20), dir, subset(800)).expect("resumes");
     assert_eq!(resumed.iteration(), 10);
     resumed.run(&mut |_| {}).expect("continues");
+    resumed
+}
 
-    let weights = |t: &Trainer| {
-        t.gan
-            .generator
-            .params()
-            .iter()
-            .flat_map(|p| p.to_vec())
-            .collect::<Vec<f32>>()
-    };
-    assert_eq!(weights(&whole), weights(&resumed), "resumed weights differ");
-    assert_eq!(
-        column(straight.path(), "iteration"),
-        column(split.path(), "iteration")
+/// Checks that 10 iterations, a checkpoint and a resume to 20 end with the weights and
+/// metrics of 20 iterations in one go.
+fn assert_resume_is_exact(config: &dyn Fn(usize) -> TrainConfig, keys: &[&str]) {
+    let (straight, split) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let whole = train(config(20), straight.path());
+    let resumed = train_then_resume(config, split.path());
+    assert!(
+        weights(&whole) == weights(&resumed),
+        "resumed weights differ"
     );
-    assert_eq!(
-        column(straight.path(), "critic_loss"),
-        column(split.path(), "critic_loss")
+    for key in ["iteration", "critic_loss", "generator_loss"]
+        .iter()
+        .chain(keys)
+    {
+        let (a, b) = (column(straight.path(), key), column(split.path(), key));
+        assert_eq!(a.len(), 4, "{key}");
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "{key}: {a:?} vs {b:?}"
+        );
+    }
+}
+
+#[test]
+fn a_resumed_run_matches_an_uninterrupted_one() {
+    assert_resume_is_exact(&small_config, &[]);
+}
+
+/// Adversarial batches from iteration 4 on, from a pool of 40 that has wrapped round (16
+/// images a refresh) by the checkpoint at 10.
+fn adversarial_config(iters: usize) -> TrainConfig {
+    TrainConfig {
+        adv_start: 4,
+        adv_pool: 40,
+        adv_eps: 0.1,
+        ..small_config(iters)
+    }
+}
+
+#[test]
+fn a_resumed_run_with_adversarial_augmentation_matches_an_uninterrupted_one() {
+    assert_resume_is_exact(
+        &adversarial_config,
+        &["adv_pool", "adv_score", "clean_score"],
     );
+}
+
+#[test]
+fn a_checkpoint_without_a_pool_resumes_with_an_empty_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    train(adversarial_config(10), dir.path());
+    let checkpoint = dir.path().join("checkpoints/iter-000010");
+    std::fs::remove_file(checkpoint.join("adversarial_pool.safetensors"))
+        .expect("the pool was saved");
+    let mut resumed = Trainer::resume(adversarial_config(11), dir.path(), subset(800))
+        .expect("resumes without a pool");
+    resumed.run(&mut |_| {}).expect("continues");
+    // 16 images after the first refresh at iteration 4, full at 10; after the resume the pool
+    // starts empty again and holds the 16 of one refresh at 11.
+    assert_eq!(column(dir.path(), "adv_pool"), [16.0, 40.0, 16.0]);
 }
 
 #[test]

@@ -7,7 +7,7 @@
 //! use gantry_nn::{presets, Network};
 //!
 //! let mut rng = Rng::new(0);
-//! let spec = presets::dcgan_generator(16, 1, 28);
+//! let spec = presets::dcgan_generator(16, 1, 28, None);
 //! let g = Network::build(&spec, &[128], &mut rng).unwrap();
 //! let z: Tensor = rng.normal(&[2, 128]);
 //! let images = no_grad(|| g.forward(&z));

@@ -4,7 +4,7 @@ use gantry_engine::{Rng, Tensor};
 use thiserror::Error;
 
 use crate::layer::Layer;
-use crate::spec::LayerSpec;
+use crate::spec::{LayerSpec, NormKind};
 
 /// Why a network could not be built or loaded.
 #[derive(Debug, Error)]
@@ -130,6 +130,19 @@ impl Network {
     /// Number of scalar parameters.
     pub fn num_params(&self) -> usize {
         self.named_params().iter().map(|(_, t)| t.numel()).sum()
+    }
+
+    /// Whether a layer normalises over the batch, so that a sample's output depends on the
+    /// other samples it is passed with.
+    pub fn mixes_batch(&self) -> bool {
+        self.spec.iter().any(|l| {
+            matches!(
+                l,
+                LayerSpec::Norm {
+                    kind: NormKind::Batch
+                }
+            )
+        })
     }
 
     /// Switches batch norm between batch statistics (training) and running ones.

@@ -24,36 +24,44 @@ fn conv(out: usize) -> LayerSpec {
     }
 }
 
-/// The DCGAN generator: Linear(latent → 4·4·4·dim) ReLU, reshape `[4·dim, s, s]`, three
-/// stride-2 5×5 transposed convolutions (4·dim → 2·dim → dim → channels) with ReLU between
-/// and a sigmoid at the end. For 28×28 images the 8×8 map after the first is cropped to
-/// 7×7, as in the reference. `size` must be a multiple of 4.
-pub fn dcgan_generator(dim: usize, channels: usize, size: usize) -> Vec<LayerSpec> {
+/// The DCGAN generator: Linear(latent → 4·4·4·dim), reshape `[4·dim, s, s]`, three stride-2
+/// 5×5 transposed convolutions (4·dim → 2·dim → dim → channels), a ReLU after each layer but
+/// the last (preceded by `norm` if given, as in Radford et al., 2016) and a sigmoid at the
+/// end. For 28×28 images the 8×8 map after the first transposed convolution is cropped to 7×7,
+/// as in the reference. `size` must be a multiple of 4.
+pub fn dcgan_generator(
+    dim: usize,
+    channels: usize,
+    size: usize,
+    norm: Option<NormKind>,
+) -> Vec<LayerSpec> {
     let quarter = size / 4;
     let start = quarter.div_ceil(2);
+    let normalised_relu = || {
+        let norm = norm.map(|kind| LayerSpec::Norm { kind });
+        norm.into_iter()
+            .chain([LayerSpec::Activation(Activation::Relu)])
+    };
     let mut spec = vec![
         LayerSpec::Linear {
             out: 4 * dim * start * start,
         },
-        LayerSpec::Activation(Activation::Relu),
         LayerSpec::Reshape {
             shape: vec![4 * dim, start, start],
         },
-        deconv(2 * dim),
-        LayerSpec::Activation(Activation::Relu),
     ];
+    spec.extend(normalised_relu());
+    spec.push(deconv(2 * dim));
     if 2 * start != quarter {
         spec.push(LayerSpec::Crop {
             height: quarter,
             width: quarter,
         });
     }
-    spec.extend([
-        deconv(dim),
-        LayerSpec::Activation(Activation::Relu),
-        deconv(channels),
-        LayerSpec::Activation(Activation::Sigmoid),
-    ]);
+    spec.extend(normalised_relu());
+    spec.push(deconv(dim));
+    spec.extend(normalised_relu());
+    spec.extend([deconv(channels), LayerSpec::Activation(Activation::Sigmoid)]);
     spec
 }
 
@@ -161,7 +169,8 @@ mod tests {
     #[test]
     fn reference_dcgan_has_the_official_shapes_and_size() {
         let mut rng = Rng::new(0);
-        let g = Network::build(&dcgan_generator(64, 1, 28), &[128], &mut rng).expect("builds");
+        let g =
+            Network::build(&dcgan_generator(64, 1, 28, None), &[128], &mut rng).expect("builds");
         let c = Network::build(&dcgan_critic(64, None), &[1, 28, 28], &mut rng).expect("builds");
         assert_eq!(g.output_shape(), &[1, 28, 28]);
         assert_eq!(c.output_shape(), &[1]);
@@ -183,7 +192,12 @@ mod tests {
     #[test]
     fn dcgan_fits_32_pixel_rgb_and_mlp_builds() {
         let mut rng = Rng::new(0);
-        let g = Network::build(&dcgan_generator(8, 3, 32), &[16], &mut rng).expect("builds");
+        let g = Network::build(
+            &dcgan_generator(8, 3, 32, Some(NormKind::Batch)),
+            &[16],
+            &mut rng,
+        )
+        .expect("builds");
         assert_eq!(g.output_shape(), &[3, 32, 32]);
         let m = Network::build(&mlp_generator(32, 1, 28), &[16], &mut rng).expect("builds");
         assert_eq!(m.output_shape(), &[1, 28, 28]);

@@ -169,6 +169,7 @@ pub fn load_checkpoint(
         critic: load_tensors(&dir.join(files::CRITIC), expected.critic.as_ref())?,
         optimizer_g: load_tensors(&dir.join(files::OPTIMIZER_G), expected.optimizer_g.as_ref())?,
         optimizer_c: load_tensors(&dir.join(files::OPTIMIZER_C), expected.optimizer_c.as_ref())?,
+        pool: load_optional_tensors(&dir.join(files::POOL))?,
         state,
         config,
     })
@@ -201,14 +202,26 @@ fn load_tensors(
     Ok(tensors)
 }
 
+/// The tensors of `path`, or none when the file does not exist.
+fn load_optional_tensors(path: &Path) -> Result<TensorMap, CheckpointError> {
+    match load_tensors(path, None) {
+        Err(CheckpointError::Missing { .. }) => Ok(TensorMap::new()),
+        loaded => loaded,
+    }
+}
+
 fn write_contents(dir: &Path, checkpoint: &Checkpoint) -> Result<(), CheckpointError> {
     let parts = [
         (files::GENERATOR, &checkpoint.generator),
         (files::CRITIC, &checkpoint.critic),
         (files::OPTIMIZER_G, &checkpoint.optimizer_g),
         (files::OPTIMIZER_C, &checkpoint.optimizer_c),
+        (files::POOL, &checkpoint.pool),
     ];
     for (file, tensors) in parts {
+        if file == files::POOL && tensors.is_empty() {
+            continue;
+        }
         let path = dir.join(file);
         write_synced(&path, &encode(&path, tensors)?)?;
     }

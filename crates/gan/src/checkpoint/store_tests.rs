@@ -28,9 +28,19 @@ fn checkpoint(iteration: u64) -> Checkpoint {
         critic: tensors(-1.0 / 3.0, 2),
         optimizer_g: tensors(1e-8, 3),
         optimizer_c: tensors(f32::EPSILON, 2),
+        pool: pool(2, 1),
         state,
         config: TrainConfig::default(),
     }
+}
+
+/// An adversarial pool of `len` 1×2×2 images whose next slot is `next`.
+fn pool(len: usize, next: usize) -> TensorMap {
+    let images: Vec<f32> = (0..4 * len).map(|i| i as f32 / 7.0).collect();
+    let mut map = TensorMap::new();
+    map.insert("images".into(), TensorData::new(vec![len, 1, 2, 2], images));
+    map.insert("next".into(), TensorData::new(vec![1], vec![next as f32]));
+    map
 }
 
 fn expected(width: usize) -> ExpectedShapes {
@@ -59,6 +69,31 @@ fn round_trip_is_bit_identical() {
             .collect::<Vec<_>>()
     };
     assert_eq!(bits(&loaded.critic), bits(&saved.critic));
+}
+
+#[test]
+fn a_checkpoint_without_a_pool_file_loads_with_an_empty_pool() {
+    let run = tempfile::tempdir().unwrap();
+    let store = CheckpointStore::new(run.path());
+    let dir = store.save(&checkpoint(100)).unwrap();
+    assert_eq!(
+        store.load_latest(&expected(3)).unwrap().unwrap().pool,
+        pool(2, 1)
+    );
+
+    // A checkpoint written before pools were saved has no such file.
+    fs::remove_file(dir.join(files::POOL)).unwrap();
+    let loaded = store.load_latest(&expected(3)).unwrap().unwrap();
+    assert!(loaded.pool.is_empty());
+
+    // An empty pool writes no file.
+    let empty = Checkpoint {
+        pool: TensorMap::new(),
+        ..checkpoint(200)
+    };
+    let dir = store.save(&empty).unwrap();
+    assert!(!dir.join(files::POOL).exists());
+    assert_eq!(store.load_latest(&expected(3)).unwrap().unwrap(), empty);
 }
 
 #[test]
