@@ -172,7 +172,7 @@ fn a_rollback_reloads_the_last_checkpoint_and_halves_the_learning_rate() {
     let config = tiny(
         "wgan-gp",
         4,
-        "divergence = \"rollback\"\ncheckpoint_every = 2",
+        "divergence = \"rollback\"\ncheckpoint_every = 2\nlr = 1e-4",
     );
     let mut trainer = Trainer::new(config, dir.path(), subset(200)).unwrap();
     run(&mut trainer).0.expect("trains");
