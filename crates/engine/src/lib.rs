@@ -27,7 +27,7 @@ mod tensor;
 pub use autograd::{grad, grad_with};
 pub use element::Element;
 pub use grad_mode::{is_grad_enabled, no_grad, set_grad_enabled, GradModeGuard};
-pub use kernels::threads::{available_cores, set_threads, threads};
+pub use kernels::threads::{available_cores, on_pool, set_threads, threads};
 pub use ops::{conv2d, conv_transpose2d};
 pub use rng::Rng;
 pub use tensor::{numel, Tensor};

@@ -20,8 +20,12 @@ const CONFIG_FILE: &str = "config.toml";
 /// Trains as `args` say: a new run, or `--resume RUN_DIR` from its last checkpoint.
 pub fn train(args: &TrainArgs) -> Result<()> {
     let config = effective_config(args, SystemTime::now())?;
-    let run_dir = config.out.clone().context("no run directory chosen")?;
     gantry_engine::set_threads(config.threads);
+    gantry_engine::on_pool(|| train_with(args, config))
+}
+
+fn train_with(args: &TrainArgs, config: TrainConfig) -> Result<()> {
+    let run_dir = config.out.clone().context("no run directory chosen")?;
     let progress = Progress::new(config.iters as u64);
     let mut log = |line: &str| progress.log(line);
     let dataset = data::load(&config, Split::Train, &mut log)?;

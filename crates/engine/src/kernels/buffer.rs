@@ -30,8 +30,11 @@ pub(crate) fn copy_run<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
         7 => copy_fixed::<T, 7>(dst, src),
         8 => copy_fixed::<T, 8>(dst, src),
         _ => {
-            for (d, &s) in dst.iter_mut().zip(src) {
-                d.write(s);
+            assert_eq!(dst.len(), src.len(), "run lengths agree");
+            // SAFETY: both slices hold `src.len()` elements and cannot overlap, `dst` being
+            // borrowed mutably; `MaybeUninit<T>` has the layout of `T`.
+            unsafe {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), dst.as_mut_ptr().cast(), src.len())
             }
         }
     }
@@ -73,14 +76,6 @@ fn add_fixed<T: Copy + std::ops::AddAssign, const N: usize>(dst: &mut [T], src: 
     let src: &[T; N] = src.try_into().expect("run lengths agree");
     for (d, &s) in dst.iter_mut().zip(src) {
         *d += s;
-    }
-}
-
-/// Writes zeros over `dst`.
-#[inline(always)]
-pub(crate) fn zero_run<T: num_traits::Zero + Copy>(dst: &mut [MaybeUninit<T>]) {
-    for d in dst {
-        d.write(T::zero());
     }
 }
 

@@ -1,6 +1,7 @@
-//! 2-d convolution lowered to matrix products (im2col / col2im), NCHW layout. The batch is cut
-//! into one block of whole samples per thread; each thread lowers, multiplies and lays out its
-//! own block, so the threads never meet inside a product.
+//! 2-d convolution as matrix products, NCHW at the interface. The batch is cut into one
+//! block of whole samples per thread; each thread turns its block channel-last, lowers it
+//! window by window (see [`super::windows`]: products leave out the taps that read the zero
+//! padding), multiplies and lays the result out, so the threads never meet inside a product.
 //!
 //! The three kernels here are the forward convolution and its two adjoints; every
 //! differentiable convolution op (forward, transposed, weight gradient) is one of them:
@@ -12,12 +13,12 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::buffer::{copy_run, filled_vec};
-use super::counters::{timed, KernelKind};
-use super::lowering::Lowering;
-pub use super::lowering::{col2im, im2col};
-use super::matmul::{gemm_serial, MatRef};
+use super::buffer::filled_vec;
+use super::counters::{record_model_macs, timed, KernelKind};
+use super::layout::{channel_major, channels_first_into, channels_last, tap_major};
+use super::matmul::{gemm_serial_raw, MatRef};
 use super::threads::threads;
+use super::windows::{windows, Window};
 use crate::element::Element;
 
 /// Sizes of one convolution: input `[n, c, h, w]`, weight `[o, c, kh, kw]`, output
@@ -117,148 +118,218 @@ fn samples_per_block(g: &ConvGeom) -> usize {
     g.n.div_ceil(blocks.max(1)).max(1)
 }
 
-/// The lowered rows of whole samples `x`, as a new `[samples·positions, patch]` matrix.
-fn lower_block<T: Element>(low: &Lowering, x: &[T]) -> Vec<T> {
-    let samples = x.len() / low.image_len().max(1);
-    // SAFETY: `lower` writes every element of each sample's rows.
-    unsafe { filled_vec(samples * low.rows_len(), |col| low.lower(x, col)) }
+/// The sizes the three kernels share.
+struct Layout {
+    /// Elements of one input image, `c·h·w`.
+    image: usize,
+    /// Output positions per sample.
+    p: usize,
+    /// Output channels.
+    o: usize,
+    /// Elements of one weight row, `c·kh·kw`.
+    patch: usize,
+}
+
+impl Layout {
+    fn new(g: &ConvGeom) -> Self {
+        Layout {
+            image: g.c * g.h * g.w,
+            p: g.positions(),
+            o: g.o,
+            patch: g.patch(),
+        }
+    }
+}
+
+/// A window's rows of `dy [samples, o, p]`: `[samples·positions, o]`, row `i·positions + q`
+/// holding every channel of position `q` in sample `i`.
+fn window_rows<T: Element>(dy: &[T], win: &Window, o: usize, p: usize) -> Vec<T> {
+    let npos = win.positions.len();
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        for (r, row) in out.chunks_exact_mut(o).enumerate() {
+            let (i, pos) = (r / npos, win.positions[r % npos]);
+            let sample = &dy[i * o * p..(i + 1) * o * p];
+            for (dst, &v) in row.iter_mut().zip(sample[pos..].iter().step_by(p)) {
+                dst.write(v);
+            }
+        }
+    };
+    // SAFETY: every row gets one value per channel.
+    unsafe { filled_vec(dy.len() / (o * p) * npos * o, fill) }
 }
 
 /// Forward convolution: `x [n, c, h, w]`, `w [o, c, kh, kw]` → `[n, o, oh, ow]`.
 ///
-/// Each task lowers a block of samples and multiplies it, `[s·p, o] = col [s·p, patch] ·
-/// wᵀ [patch, o]` (with the long side as rows `gemm` packs the lowered rows fastest), then
-/// transposes each sample's `[p, o]` into its `[o, p]` output.
+/// For each window, `[o, s·q] = Σ_ky w [o, nx·c] · colᵀ [nx·c, s·q]`: one product per kernel
+/// row the window keeps, over the lowered rows of its `q` positions in the block's `s`
+/// samples, accumulated in place.
 pub fn forward<T: Element>(x: &[T], weight: &[T], g: &ConvGeom) -> Vec<T> {
     forward_in_blocks(x, weight, g, samples_per_block(g))
 }
 
 fn forward_in_blocks<T: Element>(x: &[T], weight: &[T], g: &ConvGeom, s: usize) -> Vec<T> {
-    let low = Lowering::new(g);
-    let (p, o) = (g.positions(), g.o);
-    let fill = |y: &mut [MaybeUninit<T>]| {
-        y.par_chunks_mut(s * o * p)
-            .zip(x.par_chunks(s * low.image_len()))
-            .for_each(|(y, x)| {
-                let col = lower_block(&low, x);
-                let samples = x.len() / low.image_len().max(1);
-                let y_po = gemm_serial(
-                    MatRef::new(&col, samples * p, g.patch()),
-                    MatRef::new(weight, o, g.patch()).t(),
-                );
-                for (dst, src) in y.chunks_mut(o * p).zip(y_po.chunks(p * o)) {
-                    transpose_into(dst, src, p, o);
-                }
-            });
-    };
-    // SAFETY: each task writes its samples' whole `[o, p]` outputs through `transpose_into`,
-    // and the tasks' chunks cover the output.
-    timed(KernelKind::Conv, || unsafe {
-        filled_vec(g.n * o * p, fill)
+    let (wins, l) = (windows(g), Layout::new(g));
+    record_model_macs(g.macs());
+    timed(KernelKind::Conv, || {
+        // [o, (ky, kx, c)]
+        let wk = tap_major(weight, g.c, g.kh * g.kw);
+        let fill = |y: &mut [MaybeUninit<T>]| {
+            y.par_chunks_mut(s * l.o * l.p)
+                .zip(x.par_chunks(s * l.image))
+                .for_each(|(y, x)| {
+                    let x = channels_last(x, g.c, g.h * g.w);
+                    for win in &wins {
+                        let out = window_forward(win, &x, &wk, &l);
+                        scatter_positions(y, &out, win, &l);
+                    }
+                });
+        };
+        // SAFETY: the windows' positions cover every output position of every sample, and
+        // `scatter_positions` writes all channels of each.
+        unsafe { filled_vec(g.n * l.o * l.p, fill) }
     })
 }
 
-/// `dst [cols, rows] = srcᵀ`, in square tiles so that reads and writes both stay in cache.
-fn transpose_into<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T], rows: usize, cols: usize) {
-    const TILE: usize = 16;
-    for r0 in (0..rows).step_by(TILE) {
-        for c0 in (0..cols).step_by(TILE) {
-            for c in c0..(c0 + TILE).min(cols) {
-                for r in r0..(r0 + TILE).min(rows) {
-                    dst[c * rows + r].write(src[r * cols + c]);
-                }
+/// One window's outputs for channel-last images `x`: `[o, samples·positions]` (zeros for a
+/// window without taps).
+fn window_forward<T: Element>(win: &Window, x: &[T], wk: &[T], l: &Layout) -> Vec<T> {
+    let rows = x.len() / l.image * win.positions.len();
+    if !win.has_taps() {
+        return vec![T::zero(); l.o * rows];
+    }
+    let col = win.lower(x, l.image);
+    let (run, patch) = (win.run(), win.patch());
+    let fill = |out: &mut [MaybeUninit<T>]| {
+        for j in 0..win.ky.len() {
+            let a = MatRef::strided(&wk[win.weight_span(j).start..], l.o, run, l.patch);
+            let b = MatRef::strided(&col[j * run..], rows, run, patch).t();
+            // SAFETY: `out` holds the `o × rows` product; the first product writes all of
+            // it, the others add onto it.
+            unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), rows, a, b, j > 0) };
+        }
+    };
+    // SAFETY: the first kernel row's product writes every element.
+    unsafe { filled_vec(l.o * rows, fill) }
+}
+
+/// Writes a window's outputs `[o, samples·positions]` into their places in
+/// `y [samples, o, p]`.
+fn scatter_positions<T: Element>(y: &mut [MaybeUninit<T>], out: &[T], win: &Window, l: &Layout) {
+    let npos = win.positions.len();
+    for (oc, row) in out.chunks_exact(out.len() / l.o.max(1)).enumerate() {
+        for (i, sample) in row.chunks_exact(npos).enumerate() {
+            let base = (i * l.o + oc) * l.p;
+            for (&pos, &v) in win.positions.iter().zip(sample) {
+                y[base + pos].write(v);
             }
         }
     }
 }
 
-/// Each sample's `[o, p]` block of `dy` transposed to `[p, o]`, the samples stacked:
-/// `[samples·p, o]`.
-fn positions_by_channel<T: Element>(dy: &[T], o: usize, p: usize) -> Vec<T> {
-    let fill = |out: &mut [MaybeUninit<T>]| {
-        for (dst, src) in out.chunks_mut(o * p).zip(dy.chunks(o * p)) {
-            transpose_into(dst, src, o, p);
-        }
-    };
-    // SAFETY: `transpose_into` writes each sample's whole block.
-    unsafe { filled_vec(dy.len(), fill) }
-}
-
-/// `dy [s, o, p]` reordered to `[o, s·p]`: each channel's positions of all samples in a row.
-fn channel_rows<T: Element>(dy: &[T], o: usize, p: usize) -> Vec<T> {
-    let samples = dy.len() / (o * p).max(1);
-    let fill = |out: &mut [MaybeUninit<T>]| {
-        for (ch, row) in out.chunks_mut(samples * p).enumerate() {
-            for (i, run) in row.chunks_mut(p).enumerate() {
-                copy_run(run, &dy[(i * o + ch) * p..(i * o + ch + 1) * p]);
-            }
-        }
-    };
-    // SAFETY: the `o` rows of `samples` runs of `p` cover the buffer, each written once.
-    unsafe { filled_vec(dy.len(), fill) }
-}
-
 /// Gradient of [`forward`] in its input (the transposed convolution):
 /// `dy [n, o, oh, ow]`, `w [o, c, kh, kw]` → `[n, c, h, w]`.
 ///
-/// Each task multiplies a block of samples, `dcol [s·p, patch] = dyᵀ [s·p, o] · w [o, patch]`,
-/// and adds the rows back onto its own samples' images (col2im).
+/// For each window and kept kernel row, `dcol [s·q, nx·c] = dy [s·q, o] · w [o, nx·c]`, the
+/// rows added back onto the block's channel-last images (col2im).
 pub fn input_grad<T: Element>(dy: &[T], weight: &[T], g: &ConvGeom) -> Vec<T> {
     input_grad_in_blocks(dy, weight, g, samples_per_block(g))
 }
 
 fn input_grad_in_blocks<T: Element>(dy: &[T], weight: &[T], g: &ConvGeom, s: usize) -> Vec<T> {
-    let low = Lowering::new(g);
-    let (p, o) = (g.positions(), g.o);
+    let (wins, l) = (windows(g), Layout::new(g));
+    record_model_macs(g.macs());
     timed(KernelKind::Conv, || {
-        let mut dx = vec![T::zero(); g.n * low.image_len()];
-        dx.par_chunks_mut(s * low.image_len())
-            .zip(dy.par_chunks(s * o * p))
+        // [o, (ky, kx, c)]
+        let wk = tap_major(weight, g.c, g.kh * g.kw);
+        let mut dx = vec![T::zero(); g.n * l.image];
+        dx.par_chunks_mut(s * l.image)
+            .zip(dy.par_chunks(s * l.o * l.p))
             .for_each(|(dx, dy)| {
-                let dy_po = positions_by_channel(dy, o, p);
-                let dcol = gemm_serial(
-                    MatRef::new(&dy_po, dy.len() / o, o),
-                    MatRef::new(weight, o, g.patch()),
-                );
-                low.raise(&dcol, dx);
+                let mut dx_last = vec![T::zero(); dx.len()];
+                for win in wins.iter().filter(|w| w.has_taps()) {
+                    let dy_rows = window_rows(dy, win, l.o, l.p);
+                    let dcol = window_input_grad(win, &dy_rows, &wk, &l);
+                    win.raise(&dcol, &mut dx_last, l.image);
+                }
+                channels_first_into(dx, &dx_last, g.c, g.h * g.w);
             });
         dx
     })
 }
 
+/// One window's lowered-row gradients `[samples·positions, patch]` from its rows of `dy`.
+fn window_input_grad<T: Element>(win: &Window, dy_rows: &[T], wk: &[T], l: &Layout) -> Vec<T> {
+    let rows = dy_rows.len() / l.o;
+    let (run, patch) = (win.run(), win.patch());
+    let fill = |dcol: &mut [MaybeUninit<T>]| {
+        for j in 0..win.ky.len() {
+            let span = win.weight_span(j);
+            let a = MatRef::new(dy_rows, rows, l.o);
+            let b = MatRef::strided(&wk[span.start..], l.o, run, l.patch);
+            // SAFETY: the product fills columns `j·run..(j+1)·run` of every row of `dcol`,
+            // which the slice holds from that offset on.
+            unsafe {
+                gemm_serial_raw(dcol[j * run..].as_mut_ptr().cast::<T>(), patch, a, b, false)
+            };
+        }
+    };
+    // SAFETY: the kernel rows' column blocks together cover every row.
+    unsafe { filled_vec(rows * patch, fill) }
+}
+
 /// Gradient of [`forward`] in its weight: `x [n, c, h, w]`, `dy [n, o, oh, ow]` →
 /// `[o, c, kh, kw]`.
 ///
-/// Each task lowers a block of samples and multiplies `dy [o, s·p] · col [s·p, patch]`; the
-/// blocks' products are added in block order.
+/// For each window and kept kernel row, `dw [o, nx·c] += dyᵀ [o, s·q] · col [s·q, nx·c]`; the
+/// blocks' sums are added in block order.
 pub fn weight_grad<T: Element>(x: &[T], dy: &[T], g: &ConvGeom) -> Vec<T> {
     weight_grad_in_blocks(x, dy, g, samples_per_block(g))
 }
 
 fn weight_grad_in_blocks<T: Element>(x: &[T], dy: &[T], g: &ConvGeom, s: usize) -> Vec<T> {
-    let low = Lowering::new(g);
-    let (p, o, patch) = (g.positions(), g.o, g.patch());
+    let (wins, l) = (windows(g), Layout::new(g));
+    record_model_macs(g.macs());
     timed(KernelKind::Conv, || {
         let parts: Vec<Vec<T>> = x
-            .par_chunks((s * low.image_len()).max(1))
-            .zip(dy.par_chunks((s * o * p).max(1)))
+            .par_chunks((s * l.image).max(1))
+            .zip(dy.par_chunks((s * l.o * l.p).max(1)))
             .map(|(x, dy)| {
-                let col = lower_block(&low, x);
-                let dy_rows = channel_rows(dy, o, p);
-                let rows = dy.len() / o;
-                gemm_serial(
-                    MatRef::new(&dy_rows, o, rows),
-                    MatRef::new(&col, rows, patch),
-                )
+                let x = channels_last(x, g.c, g.h * g.w);
+                // [o, (ky, kx, c)]
+                let mut dw = vec![T::zero(); l.o * l.patch];
+                for win in wins.iter().filter(|w| w.has_taps()) {
+                    window_weight_grad(win, &x, dy, &mut dw, &l);
+                }
+                dw
             })
             .collect();
         let mut parts = parts.into_iter();
-        let mut dw = parts.next().unwrap_or_else(|| vec![T::zero(); o * patch]);
+        let mut dw = parts
+            .next()
+            .unwrap_or_else(|| vec![T::zero(); l.o * l.patch]);
         for part in parts {
             dw.iter_mut().zip(&part).for_each(|(d, &v)| *d += v);
         }
-        dw
+        channel_major(&dw, g.c, g.kh * g.kw)
     })
+}
+
+/// Adds one window's weight gradient onto the tap-major `dw [o, (ky, kx, c)]`.
+fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T], l: &Layout) {
+    let col = win.lower(x, l.image);
+    let dy_rows = window_rows(dy, win, l.o, l.p);
+    let rows = dy_rows.len() / l.o;
+    let (run, patch) = (win.run(), win.patch());
+    for j in 0..win.ky.len() {
+        let span = win.weight_span(j);
+        let a = MatRef::new(&dy_rows, rows, l.o).t();
+        let b = MatRef::strided(&col[j * run..], rows, run, patch);
+        let dst = &mut dw[span.start..];
+        assert!(dst.len() >= (l.o - 1) * l.patch + run);
+        // SAFETY: `dst` holds the `o × run` block at row stride `patch` (asserted) and is
+        // initialised, so the product may add onto it.
+        unsafe { gemm_serial_raw(dst.as_mut_ptr(), l.patch, a, b, true) };
+    }
 }
 
 #[cfg(test)]

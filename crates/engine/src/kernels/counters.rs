@@ -7,16 +7,31 @@ use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::time::Instant;
 
 static MACS: AtomicU64 = AtomicU64::new(0);
+static MODEL_MACS: AtomicU64 = AtomicU64::new(0);
 static LIVE_TENSORS: AtomicIsize = AtomicIsize::new(0);
 
-/// Adds `macs` multiply-adds to the running count.
+/// Adds `macs` multiply-adds executed by a matrix-product kernel to the running count.
 pub(crate) fn record_macs(macs: usize) {
     MACS.fetch_add(macs as u64, Ordering::Relaxed);
 }
 
-/// Multiply-adds executed by all matrix products (convolutions included) so far.
+/// Adds the multiply-adds of one matrix product or convolution as the model defines it
+/// (every tap of every output, the zero padding included).
+pub(crate) fn record_model_macs(macs: usize) {
+    MODEL_MACS.fetch_add(macs as u64, Ordering::Relaxed);
+}
+
+/// Multiply-adds executed by all matrix products (convolutions included) so far. Convolutions
+/// execute fewer than the model defines: their products leave out the taps that read the
+/// zero padding.
 pub fn macs_executed() -> u64 {
     MACS.load(Ordering::Relaxed)
+}
+
+/// Multiply-adds of every matrix product and convolution run so far, as the model defines
+/// them: the count that FLOP counters (and PyTorch's) report, padding included.
+pub fn model_macs() -> u64 {
+    MODEL_MACS.load(Ordering::Relaxed)
 }
 
 pub(crate) fn tensor_created() {

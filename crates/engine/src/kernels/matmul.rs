@@ -5,7 +5,7 @@ use std::mem::MaybeUninit;
 use gemm::Parallelism;
 
 use super::buffer::filled_vec;
-use super::counters::{timed, KernelKind};
+use super::counters::{record_model_macs, timed, KernelKind};
 use super::threads::threads;
 use crate::element::Element;
 
@@ -13,7 +13,8 @@ use crate::element::Element;
 /// waking a second thread outweighs the work.
 const PARALLEL_MIN_MACS: usize = 1 << 20;
 
-/// A row-major matrix view: `rows × cols`, optionally read transposed.
+/// A row-major matrix view: `rows × cols`, rows `row_stride` elements apart, optionally read
+/// transposed.
 #[derive(Clone, Copy, Debug)]
 pub struct MatRef<'a, T> {
     /// Row-major elements of the stored matrix.
@@ -22,6 +23,8 @@ pub struct MatRef<'a, T> {
     pub rows: usize,
     /// Columns of the stored matrix.
     pub cols: usize,
+    /// Elements from the start of one row to the start of the next.
+    pub row_stride: usize,
     /// Read as its transpose.
     pub transposed: bool,
 }
@@ -38,6 +41,23 @@ impl<'a, T> MatRef<'a, T> {
             data,
             rows,
             cols,
+            row_stride: cols,
+            transposed: false,
+        }
+    }
+
+    /// A view of the first `cols` columns of `rows` rows that start `row_stride` elements
+    /// apart in `data`: a block of columns of a wider matrix.
+    pub fn strided(data: &'a [T], rows: usize, cols: usize, row_stride: usize) -> Self {
+        assert!(
+            row_stride >= cols && (rows == 0 || data.len() >= (rows - 1) * row_stride + cols),
+            "matrix data does not hold {rows}x{cols} with row stride {row_stride}"
+        );
+        MatRef {
+            data,
+            rows,
+            cols,
+            row_stride,
             transposed: false,
         }
     }
@@ -62,9 +82,9 @@ impl<'a, T> MatRef<'a, T> {
     /// (row stride, column stride) as read.
     fn strides(&self) -> (isize, isize) {
         if self.transposed {
-            (1, self.cols as isize)
+            (1, self.row_stride as isize)
         } else {
-            (self.cols as isize, 1)
+            (self.row_stride as isize, 1)
         }
     }
 }
@@ -84,6 +104,7 @@ pub fn gemm_into<T: Element>(
         "matmul destination too small"
     );
     let par = parallelism(m * n * a.dims().1);
+    record_model_macs(m * n * a.dims().1);
     // SAFETY: `dst` holds the `m × n` strided destination (asserted above) and is initialised,
     // so it may be read when accumulating; it cannot alias `a` or `b`, being borrowed mutably.
     timed(KernelKind::Matmul, || unsafe {
@@ -91,31 +112,31 @@ pub fn gemm_into<T: Element>(
     })
 }
 
-/// As [`gemm`] on the calling thread alone, untimed: for kernels that run several products
-/// side by side on different threads and time themselves.
-pub(crate) fn gemm_serial<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
-    let (m, n) = check_dims(a, b);
-    let fill = |dst: &mut [MaybeUninit<T>]| {
-        // SAFETY: as in `gemm`: a fresh `m × n` buffer, only written.
-        unsafe {
-            gemm_raw(
-                dst.as_mut_ptr().cast::<T>(),
-                n,
-                a,
-                b,
-                false,
-                Parallelism::None,
-            )
-        }
-    };
-    // SAFETY: `gemm_raw` writes every element of the `m × n` product.
-    unsafe { filled_vec(m * n, fill) }
+/// `dst = a·b` (or `dst += a·b` with `accumulate`) on the calling thread alone, untimed and
+/// not counted as model work: for kernels that run several products side by side on
+/// different threads and account for themselves. `dst` is row-major `m × n` with row stride
+/// `dst_rs`; without `accumulate` it is only written, never read.
+///
+/// # Safety
+/// `dst` must point to `(m - 1)·dst_rs + n` writable elements that alias neither operand,
+/// initialised if `accumulate` is set.
+pub(crate) unsafe fn gemm_serial_raw<T: Element>(
+    dst: *mut T,
+    dst_rs: usize,
+    a: MatRef<'_, T>,
+    b: MatRef<'_, T>,
+    accumulate: bool,
+) {
+    check_dims(a, b);
+    // SAFETY: the caller's guarantee is `gemm_raw`'s.
+    unsafe { gemm_raw(dst, dst_rs, a, b, accumulate, Parallelism::None) }
 }
 
 /// `a·b` as a new row-major matrix.
 pub fn gemm<T: Element>(a: MatRef<'_, T>, b: MatRef<'_, T>) -> Vec<T> {
     let (m, n) = check_dims(a, b);
     let par = parallelism(m * n * a.dims().1);
+    record_model_macs(m * n * a.dims().1);
     let fill = |dst: &mut [MaybeUninit<T>]| {
         // SAFETY: `dst` holds exactly `m × n` elements; without accumulation `gemm_raw` only
         // writes them, never reads, and a fresh buffer aliases neither operand.
