@@ -136,6 +136,9 @@ pub struct BenchArgs {
     /// Images per step
     #[arg(long, default_value_t = 50)]
     pub batch_size: usize,
+    /// Width of the DCGAN (the reference is 64; `gantry train` defaults to 32)
+    #[arg(long, default_value_t = 64)]
+    pub dim: usize,
 }
 
 #[cfg(test)]

@@ -91,6 +91,9 @@ pub struct ConfigFlags {
     /// SGD momentum
     #[arg(long)]
     pub momentum: Option<f64>,
+    /// Decay of the generator's moving average that draws samples, 0 disables
+    #[arg(long)]
+    pub ema: Option<f64>,
 
     /// Critic steps per generator step
     #[arg(long)]

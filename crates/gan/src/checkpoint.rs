@@ -10,6 +10,7 @@
 //!     optimizer_g.safetensors optimizer_c.safetensors
 //!     state.json              config.toml
 //!     adversarial_pool.safetensors   only while the adversarial pool holds images
+//!     generator_average.safetensors  only when the run keeps a generator average
 //! ```
 //!
 //! [`CheckpointStore::save`] writes into `iter-000500.tmp/`, syncs every file and the directory,
@@ -126,6 +127,10 @@ pub struct Checkpoint {
     /// overwritten next, as a one-value tensor. Empty when the run has no pool or an empty one
     /// (then no file is written, and a checkpoint without the file loads with an empty pool).
     pub pool: TensorMap,
+    /// The generator's moving average: its parameters by name and `updates`, the number of
+    /// updates so far, as a one-value tensor. Empty when the run keeps no average (then no
+    /// file is written).
+    pub average: TensorMap,
     /// Counters, RNG states and the metrics-file length.
     pub state: TrainState,
     /// The run's effective configuration.
@@ -161,6 +166,8 @@ pub mod files {
     pub const CONFIG: &str = "config.toml";
     /// The adversarial pool; optional, absent while the pool is empty.
     pub const POOL: &str = "adversarial_pool.safetensors";
-    /// Every file a complete checkpoint holds (the optional pool aside).
+    /// The generator's moving average; optional, absent when the run keeps none.
+    pub const AVERAGE: &str = "generator_average.safetensors";
+    /// Every file a complete checkpoint holds (the optional pool and average aside).
     pub const ALL: [&str; 6] = [GENERATOR, CRITIC, OPTIMIZER_G, OPTIMIZER_C, STATE, CONFIG];
 }

@@ -129,7 +129,7 @@ pub struct TrainConfig {
     /// Run directory; when unset the CLI picks `runs/<dataset>-<loss>-<timestamp>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out: Option<PathBuf>,
-    /// Number of generator iterations to train for. The default, 1,200 at `dim` 32, takes about
+    /// Number of generator iterations to train for. The default, 1,800 at `dim` 32, takes about
     /// ten minutes on two cores.
     pub iters: usize,
     /// Seed of every random stream (weights, latent noise, data order).
@@ -194,6 +194,13 @@ pub struct TrainConfig {
     pub eps: f64,
     /// SGD momentum.
     pub momentum: f64,
+    /// Decay of the generator's exponential moving average, which then draws the sample
+    /// grids and evaluations; 0 (the default) keeps none, and they use the trained generator.
+    /// After `t` generator steps the decay in effect is `min(ema, (1 + t)/(10 + t))`, so the
+    /// average forgets the initial weights early in a run. In the default run an average
+    /// with `ema` 0.999 scored FID 18.4 against the trained generator's 16.2 at 1,800
+    /// iterations: it pays in longer runs, not in this one.
+    pub ema: f64,
 
     // schedule
     /// Critic steps per generator step.
@@ -243,11 +250,12 @@ impl Default for TrainConfig {
     /// λ = 10) with two changes that make a ten-minute CPU run worth looking at: `dim` 32
     /// instead of 64 and a learning rate of 3e-4 instead of 1e-4. At 1,000 iterations on the
     /// shipped MNIST subset, 3e-4 reached FID 31 against 47 for 1e-4; `--dim 64 --lr 1e-4`
-    /// restores the paper's settings.
+    /// restores the paper's settings. 1,800 iterations take about ten minutes on two cores
+    /// (FID 20.2 at 1,500 iterations, 16.2 at 1,800).
     fn default() -> Self {
         Self {
             out: None,
-            iters: 1200,
+            iters: 1800,
             seed: 0,
             threads: 0,
             dataset: "mnist".to_string(),
@@ -271,6 +279,7 @@ impl Default for TrainConfig {
             beta2: 0.9,
             eps: 1e-8,
             momentum: 0.0,
+            ema: 0.0,
             n_critic: 5,
             boost_steps: 0,
             boost_warmup: 25,

@@ -22,6 +22,46 @@ pub struct Gan {
     pub opt_c: Box<dyn Optimizer>,
     /// Latent dimension.
     pub latent: usize,
+    /// The generator's moving average, when the configuration keeps one.
+    pub average: Option<GeneratorAverage>,
+}
+
+/// An exponential moving average of the generator's weights, updated after every generator
+/// step. Averaging the iterates of a GAN's generator smooths out the oscillation of its
+/// training: the average draws cleaner samples than the generator it follows.
+#[derive(Clone, Debug)]
+pub struct GeneratorAverage {
+    /// The averaged generator.
+    pub network: Network,
+    /// The longest-memory decay.
+    pub decay: f64,
+    /// Updates so far.
+    pub updates: u64,
+}
+
+impl GeneratorAverage {
+    /// An average that starts at `generator`'s weights.
+    pub fn new(generator: &Network, decay: f64) -> Self {
+        GeneratorAverage {
+            network: generator.clone(),
+            decay,
+            updates: 0,
+        }
+    }
+
+    /// The decay of the next update: short memory at first, so that the initial weights
+    /// are soon forgotten, growing to `decay`.
+    pub fn current_decay(&self) -> f64 {
+        let t = self.updates as f64;
+        self.decay.min((1.0 + t) / (10.0 + t))
+    }
+
+    /// Moves the average towards `generator`'s new weights.
+    pub fn update(&mut self, generator: &Network) {
+        let decay = self.current_decay() as f32;
+        self.network.blend_towards(generator, decay);
+        self.updates += 1;
+    }
 }
 
 /// What a critic step saw, for logs and the divergence guard.
@@ -95,6 +135,7 @@ pub fn build_model(c: &TrainConfig, rng: &mut Rng) -> Result<Gan, NetworkError> 
     let (g_spec, c_spec) = network_specs(c);
     let generator = Network::build(&g_spec, &[c.latent], rng)?;
     let critic = Network::build(&c_spec, &[c.channels, c.image_size, c.image_size], rng)?;
+    let average = (c.ema > 0.0).then(|| GeneratorAverage::new(&generator, c.ema));
     Ok(Gan {
         generator,
         critic,
@@ -102,6 +143,7 @@ pub fn build_model(c: &TrainConfig, rng: &mut Rng) -> Result<Gan, NetworkError> 
         opt_g: optimizer(c),
         opt_c: optimizer(c),
         latent: c.latent,
+        average,
     })
 }
 
@@ -134,9 +176,24 @@ impl Gan {
         rng.normal(&[n, self.latent])
     }
 
-    /// Generated images for latent vectors `z`, without building a graph.
+    /// The trained generator's images for latent vectors `z`, without building a graph:
+    /// the fakes the critic trains on.
     pub fn generate(&self, z: &Tensor) -> Tensor {
         no_grad(|| self.generator.forward(z))
+    }
+
+    /// The generator that shows what training has reached: the moving average when there is
+    /// one, else the trained generator.
+    pub fn sampler(&self) -> &Network {
+        self.average
+            .as_ref()
+            .map_or(&self.generator, |a| &a.network)
+    }
+
+    /// Images for latent vectors `z` from [`Gan::sampler`], without building a graph: for
+    /// sample grids, evaluation and `gantry sample`.
+    pub fn sample(&self, z: &Tensor) -> Tensor {
+        no_grad(|| self.sampler().forward(z))
     }
 
     /// One critic update on a real batch `[n, c, h, w]` against a fresh generated batch.
@@ -175,6 +232,9 @@ impl Gan {
         let value = loss.item();
         drop((loss, fake));
         self.opt_g.step(&mut self.generator.params_mut(), &grads);
+        if let Some(average) = &mut self.average {
+            average.update(&self.generator);
+        }
         Ok(value)
     }
 }
@@ -195,6 +255,48 @@ mod tests {
             )
         };
         spec.iter().filter(is_batch_norm).count()
+    }
+
+    #[test]
+    fn the_generator_average_follows_each_generator_step() {
+        let config = TrainConfig {
+            model: ModelKind::Mlp,
+            hidden: 8,
+            latent: 4,
+            ema: 0.999,
+            ..TrainConfig::default()
+        };
+        let mut rng = Rng::new(5);
+        let mut gan = build_model(&config, &mut rng).unwrap();
+        let values =
+            |net: &Network| -> Vec<f32> { net.params().iter().flat_map(|p| p.to_vec()).collect() };
+        let average = gan.average.as_ref().expect("`ema` is set");
+        assert_eq!(values(&average.network), values(&gan.generator));
+        // The first updates forget the initial weights fast; later ones approach `ema`.
+        assert!((average.current_decay() - 0.1).abs() < 1e-12);
+        let late = GeneratorAverage {
+            updates: 100_000,
+            ..average.clone()
+        };
+        assert_eq!(late.current_decay(), 0.999);
+
+        let before = values(&gan.generator);
+        gan.generator_step(6, &mut rng).unwrap();
+        let after = values(&gan.generator);
+        let average = gan.average.as_ref().unwrap();
+        assert_eq!(average.updates, 1);
+        for ((&a, &b), &p) in values(&average.network).iter().zip(&before).zip(&after) {
+            assert!((a - (0.1 * b + 0.9 * p)).abs() < 1e-6);
+        }
+        assert_ne!(
+            values(gan.sampler()),
+            after,
+            "samples come from the average"
+        );
+
+        let plain = build_model(&TrainConfig { ema: 0.0, ..config }, &mut rng).unwrap();
+        assert!(plain.average.is_none());
+        assert!(std::ptr::eq(plain.sampler(), &plain.generator));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::checkpoint::{
 };
 use crate::config::{ConfigError, TrainConfig};
 use crate::metrics::{MetricsError, MetricsWriter};
-use crate::model::{build_model, Diverged};
+use crate::model::{build_model, Diverged, Gan, GeneratorAverage};
 use crate::trainer::{Trainer, STREAM_INIT};
 
 /// Why training stopped early.
@@ -172,6 +172,49 @@ fn load_network(net: &mut Network, map: &TensorMap) -> Result<(), TrainError> {
     Ok(net.load(&saved)?)
 }
 
+/// Name of the update count among the average's tensors (parameter names hold a dot).
+const AVERAGE_UPDATES: &str = "updates";
+
+/// The average's parameters and its update count; nothing when the run keeps none.
+fn average_tensors(average: Option<&GeneratorAverage>) -> TensorMap {
+    let Some(average) = average else {
+        return TensorMap::new();
+    };
+    let mut map = network_tensors(&average.network);
+    // Updates are counted in f32 exactly up to 2²⁴.
+    map.insert(
+        AVERAGE_UPDATES.into(),
+        TensorData::new(vec![1], vec![average.updates as f32]),
+    );
+    map
+}
+
+/// Puts a saved average into `gan` (generator already loaded). A checkpoint without one,
+/// written by a run that kept none, starts the average at the generator's weights; a saved
+/// average the configuration does not ask for is ignored.
+fn load_average(gan: &mut Gan, map: &TensorMap) -> Result<(), TrainError> {
+    let Some(average) = gan.average.as_mut() else {
+        return Ok(());
+    };
+    let mut params = map.clone();
+    let Some(updates) = params.remove(AVERAGE_UPDATES) else {
+        *average = GeneratorAverage::new(&gan.generator, average.decay);
+        return Ok(());
+    };
+    load_network(&mut average.network, &params)
+        .map_err(|e| TrainError::Mismatch(format!("checkpoint {}: {e}", files::AVERAGE)))?;
+    average.updates = match updates.data.as_slice() {
+        [n] if *n >= 0.0 && n.fract() == 0.0 => *n as u64,
+        other => {
+            return Err(TrainError::Mismatch(format!(
+                "checkpoint {}: `updates` holds {other:?}, expected one whole number",
+                files::AVERAGE
+            )))
+        }
+    };
+    Ok(())
+}
+
 /// The pool's images `[len, c, h, w]` in slot order and its next slot; nothing when it is
 /// absent or empty.
 fn pool_tensors(pool: Option<&AdversarialPool>) -> TensorMap {
@@ -223,6 +266,7 @@ pub(crate) fn capture(t: &Trainer) -> Result<Checkpoint, TrainError> {
         optimizer_g: optimizer_tensors(t.gan.opt_g.as_ref()),
         optimizer_c: optimizer_tensors(t.gan.opt_c.as_ref()),
         pool: pool_tensors(t.pool.as_ref()),
+        average: average_tensors(t.gan.average.as_ref()),
         state: t.train_state(),
         config: t.config.clone(),
     })
@@ -236,6 +280,7 @@ fn bad_state(what: &str, e: impl std::fmt::Display) -> TrainError {
 pub(crate) fn restore(t: &mut Trainer, checkpoint: Checkpoint) -> Result<(), TrainError> {
     load_network(&mut t.gan.generator, &checkpoint.generator)?;
     load_network(&mut t.gan.critic, &checkpoint.critic)?;
+    load_average(&mut t.gan, &checkpoint.average)?;
     load_optimizer(
         t.gan.opt_g.as_mut(),
         &checkpoint.optimizer_g,
@@ -300,11 +345,12 @@ impl Trainer {
 }
 
 /// The configuration and trained model of the checkpoint in `dir` (optimiser state unused).
-pub fn load_model(dir: &Path) -> Result<(TrainConfig, crate::model::Gan), TrainError> {
+pub fn load_model(dir: &Path) -> Result<(TrainConfig, Gan), TrainError> {
     let config = TrainConfig::from_toml_file(dir.join(files::CONFIG))?;
     let checkpoint = crate::checkpoint::load_checkpoint(dir, &expected_shapes(&config)?)?;
     let mut gan = build_model(&config, &mut Rng::stream(config.seed, STREAM_INIT))?;
     load_network(&mut gan.generator, &checkpoint.generator)?;
     load_network(&mut gan.critic, &checkpoint.critic)?;
+    load_average(&mut gan, &checkpoint.average)?;
     Ok((config, gan))
 }

@@ -373,7 +373,7 @@ impl Trainer {
 
     /// Draws the fixed latent vectors into `samples/iter-NNNNNN.png` and `samples/latest.png`.
     pub fn write_samples(&self) -> Result<PathBuf, TrainError> {
-        let images = self.gan.generate(&self.fixed_z);
+        let images = self.gan.sample(&self.fixed_z);
         let dir = self.run_dir.join("samples");
         let path = dir.join(format!("iter-{:06}.png", self.iteration));
         write_grid(&images, self.config.grid, &path)?;

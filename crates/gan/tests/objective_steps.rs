@@ -163,6 +163,7 @@ fn an_overflowing_gradient_with_a_finite_loss_is_named_and_refused() {
         opt_g: Box::new(Adam::new(1e-3, 0.5, 0.9, 1e-8)),
         opt_c: Box::new(Adam::new(1e-3, 0.5, 0.9, 1e-8)),
         latent: 2,
+        average: None,
     };
     let before = snapshot(&gan);
     let real = Tensor::full(&[3, 1, 2, 2], 1e10);

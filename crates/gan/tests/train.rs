@@ -27,6 +27,7 @@ fn small_config(iters: usize) -> TrainConfig {
         checkpoint_every: 10,
         grid: 4,
         lr: 5e-4,
+        ema: 0.999,
         ..TrainConfig::default()
     }
 }
@@ -59,14 +60,27 @@ fn the_critic_learns_and_sample_grids_are_written() {
     assert!(dir.path().join("checkpoints/latest").exists());
 }
 
-/// Every generator and critic weight, bit for bit.
+/// Every generator, critic and generator-average weight and the average's update count,
+/// bit for bit.
 fn weights(t: &Trainer) -> Vec<u32> {
-    let params = [t.gan.generator.params(), t.gan.critic.params()].concat();
-    params
+    let average = t
+        .gan
+        .average
+        .as_ref()
+        .expect("the default keeps an average");
+    let params = [
+        t.gan.generator.params(),
+        t.gan.critic.params(),
+        average.network.params(),
+    ]
+    .concat();
+    let mut bits: Vec<u32> = params
         .iter()
         .flat_map(|p| p.to_vec())
         .map(f32::to_bits)
-        .collect()
+        .collect();
+    bits.push(average.updates as u32);
+    bits
 }
 
 /// Trains `config(10)`, then resumes it to `config(20)`; returns the resumed trainer.

@@ -14,8 +14,9 @@ const RELU_GAIN: f64 = std::f64::consts::SQRT_2;
 /// Added to the variance before the square root.
 const NORM_EPS: f64 = 1e-5;
 
-/// A layer with its parameters.
-#[derive(Debug)]
+/// A layer with its parameters. A clone shares the parameters' storage until either side
+/// updates them in place.
+#[derive(Clone, Debug)]
 pub enum Layer {
     /// `x·Wᵀ + b`, weight `[out, in]`, bias `[out]`.
     Linear {
@@ -263,6 +264,23 @@ pub fn activate(x: &Tensor, a: Activation) -> Tensor {
         Activation::LeakyRelu { slope } => x.leaky_relu(slope),
         Activation::Sigmoid => x.sigmoid(),
         Activation::Tanh => x.tanh(),
+    }
+}
+
+impl Clone for Norm {
+    fn clone(&self) -> Self {
+        let running = self
+            .running
+            .lock()
+            .expect("running statistics lock")
+            .clone();
+        Norm {
+            kind: self.kind,
+            gamma: self.gamma.clone(),
+            beta: self.beta.clone(),
+            running: Mutex::new(running),
+            training: self.training,
+        }
     }
 }
 

@@ -29,8 +29,9 @@ pub enum NetworkError {
     },
 }
 
-/// A feed-forward stack of layers.
-#[derive(Debug)]
+/// A feed-forward stack of layers. A clone shares the parameters' storage until either side
+/// updates them in place.
+#[derive(Clone, Debug)]
 pub struct Network {
     spec: Vec<LayerSpec>,
     layers: Vec<Layer>,
@@ -127,6 +128,21 @@ impl Network {
             .collect()
     }
 
+    /// Moves every parameter towards the same one of `source`, a network of the same
+    /// description: `p ← decay·p + (1 − decay)·source`. Kept after each update of the
+    /// source, this is its exponential moving average.
+    pub fn blend_towards(&mut self, source: &Network, decay: f32) {
+        assert_eq!(
+            self.spec, source.spec,
+            "blending networks of different descriptions"
+        );
+        for (p, s) in self.params_mut().into_iter().zip(source.params()) {
+            for (p, &s) in p.data_mut().iter_mut().zip(s.data()) {
+                *p = decay * *p + (1.0 - decay) * s;
+            }
+        }
+    }
+
     /// Number of scalar parameters.
     pub fn num_params(&self) -> usize {
         self.named_params().iter().map(|(_, t)| t.numel()).sum()
@@ -206,4 +222,30 @@ fn layer_output_shape(layer: &Layer, shape: &[usize]) -> Vec<usize> {
     probe.extend_from_slice(shape);
     let out = gantry_engine::no_grad(|| layer.forward(&Tensor::zeros(&probe)));
     out.shape()[1..].to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::presets;
+
+    #[test]
+    fn blending_tracks_the_moving_average_and_leaves_the_source_alone() {
+        let spec = presets::mlp_generator(8, 1, 4);
+        let mut rng = Rng::new(3);
+        let source = Network::build(&spec, &[5], &mut rng).unwrap();
+        let mut average = Network::build(&spec, &[5], &mut rng).unwrap();
+        let before: Vec<Vec<f32>> = average.params().iter().map(|p| p.data().to_vec()).collect();
+        let shared = average.clone();
+        average.blend_towards(&source, 0.75);
+        for ((p, s), b) in average.params().iter().zip(source.params()).zip(&before) {
+            for ((&p, &s), &b) in p.data().iter().zip(s.data()).zip(b) {
+                assert!((p - (0.75 * b + 0.25 * s)).abs() < 1e-6);
+            }
+        }
+        // The clone taken before the update still holds the old values.
+        for (p, b) in shared.params().iter().zip(&before) {
+            assert_eq!(p.data(), &b[..]);
+        }
+    }
 }

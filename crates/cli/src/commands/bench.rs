@@ -13,6 +13,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         model: args.model,
         threads: args.threads,
         batch_size: args.batch_size,
+        dim: args.dim,
         ..BenchOptions::reference(args.iters, args.warmup).config
     };
     config.validate().context("invalid benchmark settings")?;

@@ -162,7 +162,7 @@ fn generated_set(gan: &Gan, classifier: &Classifier, n: usize, seed: u64) -> Res
     let mut images = Vec::new();
     for start in (0..n).step_by(EMBED_BATCH) {
         let z = gan.sample_latent(EMBED_BATCH.min(n - start), &mut rng); // [b, latent]
-        let x = gan.generate(&z); // [b, c, h, w]
+        let x = gan.sample(&z); // [b, c, h, w]
         ensure!(
             x.shape()[1..] == classifier.info.input_shape[..],
             "the generator makes {:?} images but the classifier takes {:?}",

@@ -70,7 +70,7 @@ fn generate(gan: &Gan, z: &Tensor) -> Tensor {
     let n = z.dim(0);
     let parts: Vec<Tensor> = (0..n)
         .step_by(CHUNK)
-        .map(|s| gan.generate(&z.narrow(0, s, CHUNK.min(n - s))))
+        .map(|s| gan.sample(&z.narrow(0, s, CHUNK.min(n - s))))
         .collect();
     Tensor::cat(&parts, 0)
 }

@@ -13,7 +13,7 @@ use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::buffer::filled_vec;
+use super::buffer::{copy_run, filled_vec};
 use super::counters::{record_model_macs, timed, KernelKind};
 use super::layout::{channel_major, channels_first_into, channels_last, tap_major};
 use super::matmul::{gemm_serial_raw, MatRef};
@@ -141,21 +141,20 @@ impl Layout {
     }
 }
 
-/// A window's rows of `dy [samples, o, p]`: `[samples·positions, o]`, row `i·positions + q`
-/// holding every channel of position `q` in sample `i`.
-fn window_rows<T: Element>(dy: &[T], win: &Window, o: usize, p: usize) -> Vec<T> {
+/// A window's rows of channel-last `dy [samples, p, o]`: `[samples·positions, o]`, row
+/// `i·positions + q` holding every channel of position `q` in sample `i`.
+fn window_rows<T: Element>(dy_last: &[T], win: &Window, o: usize, p: usize) -> Vec<T> {
     let npos = win.positions.len();
     let fill = |out: &mut [MaybeUninit<T>]| {
-        for (r, row) in out.chunks_exact_mut(o).enumerate() {
-            let (i, pos) = (r / npos, win.positions[r % npos]);
-            let sample = &dy[i * o * p..(i + 1) * o * p];
-            for (dst, &v) in row.iter_mut().zip(sample[pos..].iter().step_by(p)) {
-                dst.write(v);
+        let mut rows = out.chunks_exact_mut(o);
+        for sample in dy_last.chunks_exact(o * p) {
+            for (&pos, row) in win.positions.iter().zip(&mut rows) {
+                copy_run(row, &sample[pos * o..(pos + 1) * o]);
             }
         }
     };
     // SAFETY: every row gets one value per channel.
-    unsafe { filled_vec(dy.len() / (o * p) * npos * o, fill) }
+    unsafe { filled_vec(dy_last.len() / (o * p) * npos * o, fill) }
 }
 
 /// Forward convolution: `x [n, c, h, w]`, `w [o, c, kh, kw]` → `[n, o, oh, ow]`.
@@ -246,8 +245,9 @@ fn input_grad_in_blocks<T: Element>(dy: &[T], weight: &[T], g: &ConvGeom, s: usi
             .zip(dy.par_chunks(s * l.o * l.p))
             .for_each(|(dx, dy)| {
                 let mut dx_last = vec![T::zero(); dx.len()];
+                let dy = channels_last(dy, l.o, l.p);
                 for win in wins.iter().filter(|w| w.has_taps()) {
-                    let dy_rows = window_rows(dy, win, l.o, l.p);
+                    let dy_rows = window_rows(&dy, win, l.o, l.p);
                     let dcol = window_input_grad(win, &dy_rows, &wk, &l);
                     win.raise(&dcol, &mut dx_last, l.image);
                 }
@@ -295,10 +295,11 @@ fn weight_grad_in_blocks<T: Element>(x: &[T], dy: &[T], g: &ConvGeom, s: usize) 
             .zip(dy.par_chunks((s * l.o * l.p).max(1)))
             .map(|(x, dy)| {
                 let x = channels_last(x, g.c, g.h * g.w);
+                let dy = channels_last(dy, l.o, l.p);
                 // [o, (ky, kx, c)]
                 let mut dw = vec![T::zero(); l.o * l.patch];
                 for win in wins.iter().filter(|w| w.has_taps()) {
-                    window_weight_grad(win, &x, dy, &mut dw, &l);
+                    window_weight_grad(win, &x, &dy, &mut dw, &l);
                 }
                 dw
             })
@@ -314,7 +315,8 @@ fn weight_grad_in_blocks<T: Element>(x: &[T], dy: &[T], g: &ConvGeom, s: usize) 
     })
 }
 
-/// Adds one window's weight gradient onto the tap-major `dw [o, (ky, kx, c)]`.
+/// Adds one window's weight gradient onto the tap-major `dw [o, (ky, kx, c)]`, from
+/// channel-last images `x` and their channel-last output gradients `dy [samples, p, o]`.
 fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T], l: &Layout) {
     let col = win.lower(x, l.image);
     let dy_rows = window_rows(dy, win, l.o, l.p);

@@ -1,5 +1,6 @@
-//! CPU kernels: matrix products on the `gemm` crate, convolution lowering, element-wise maps,
-//! broadcasting and reductions. Kernels work on plain slices and know nothing of the graph.
+//! CPU kernels: matrix products on the `gemm` crate, convolutions mapped onto them window by
+//! window, element-wise maps, broadcasting and reductions. Kernels work on plain slices and know
+//! nothing of the graph.
 
 mod alloc;
 pub mod broadcast;

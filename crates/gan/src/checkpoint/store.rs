@@ -170,6 +170,7 @@ pub fn load_checkpoint(
         optimizer_g: load_tensors(&dir.join(files::OPTIMIZER_G), expected.optimizer_g.as_ref())?,
         optimizer_c: load_tensors(&dir.join(files::OPTIMIZER_C), expected.optimizer_c.as_ref())?,
         pool: load_optional_tensors(&dir.join(files::POOL))?,
+        average: load_optional_tensors(&dir.join(files::AVERAGE))?,
         state,
         config,
     })
@@ -217,9 +218,11 @@ fn write_contents(dir: &Path, checkpoint: &Checkpoint) -> Result<(), CheckpointE
         (files::OPTIMIZER_G, &checkpoint.optimizer_g),
         (files::OPTIMIZER_C, &checkpoint.optimizer_c),
         (files::POOL, &checkpoint.pool),
+        (files::AVERAGE, &checkpoint.average),
     ];
     for (file, tensors) in parts {
-        if file == files::POOL && tensors.is_empty() {
+        let optional = file == files::POOL || file == files::AVERAGE;
+        if optional && tensors.is_empty() {
             continue;
         }
         let path = dir.join(file);

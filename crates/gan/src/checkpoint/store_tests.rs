@@ -29,6 +29,7 @@ fn checkpoint(iteration: u64) -> Checkpoint {
         optimizer_g: tensors(1e-8, 3),
         optimizer_c: tensors(f32::EPSILON, 2),
         pool: pool(2, 1),
+        average: average(3),
         state,
         config: TrainConfig::default(),
     }
@@ -40,6 +41,13 @@ fn pool(len: usize, next: usize) -> TensorMap {
     let mut map = TensorMap::new();
     map.insert("images".into(), TensorData::new(vec![len, 1, 2, 2], images));
     map.insert("next".into(), TensorData::new(vec![1], vec![next as f32]));
+    map
+}
+
+/// A generator average of width `width` after 7 updates.
+fn average(width: usize) -> TensorMap {
+    let mut map = tensors(0.5, width);
+    map.insert("updates".into(), TensorData::new(vec![1], vec![7.0]));
     map
 }
 
@@ -94,6 +102,32 @@ fn a_checkpoint_without_a_pool_file_loads_with_an_empty_pool() {
     let dir = store.save(&empty).unwrap();
     assert!(!dir.join(files::POOL).exists());
     assert_eq!(store.load_latest(&expected(3)).unwrap().unwrap(), empty);
+}
+
+#[test]
+fn the_generator_average_is_optional_too() {
+    let run = tempfile::tempdir().unwrap();
+    let store = CheckpointStore::new(run.path());
+    let dir = store.save(&checkpoint(100)).unwrap();
+    assert_eq!(
+        store.load_latest(&expected(3)).unwrap().unwrap().average,
+        average(3)
+    );
+    fs::remove_file(dir.join(files::AVERAGE)).unwrap();
+    assert!(store
+        .load_latest(&expected(3))
+        .unwrap()
+        .unwrap()
+        .average
+        .is_empty());
+
+    let none = Checkpoint {
+        average: TensorMap::new(),
+        ..checkpoint(200)
+    };
+    let dir = store.save(&none).unwrap();
+    assert!(!dir.join(files::AVERAGE).exists());
+    assert_eq!(store.load_latest(&expected(3)).unwrap().unwrap(), none);
 }
 
 #[test]

@@ -132,6 +132,12 @@ impl TrainConfig {
             "momentum",
             self.momentum,
             "a number in [0, 1)",
+        )?;
+        check(
+            in_range(self.ema, 0.0, 1.0),
+            "ema",
+            self.ema,
+            "a number in [0, 1), 0 to disable",
         )
     }
 
@@ -246,6 +252,7 @@ mod tests {
         assert!(error(|c| c.lr = f64::NAN).contains("`lr`"));
         assert!(error(|c| c.beta2 = 1.0).contains("`beta2`"));
         assert!(error(|c| c.n_critic = 0).contains("`n_critic`"));
+        assert!(error(|c| c.ema = 1.0).contains("`ema`"));
         assert!(error(|c| c.channels = 2).contains("`channels`"));
         assert!(error(|c| c.rollback_lr_factor = 0.0).contains("rollback_lr_factor"));
         assert!(error(|c| (c.adv_start, c.adv_ratio) = (10, 1.5)).contains("adv_ratio"));
