@@ -9,11 +9,12 @@
 //! - `input_grad`:   the adjoint of `forward` in x (this is the transposed convolution)
 //! - `weight_grad`:  the adjoint of `forward` in w
 
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
 
 use rayon::prelude::*;
 
-use super::buffer::{copy_run, filled_vec};
+use super::buffer::{add_run, copy_run, filled_vec};
 use super::counters::{record_model_macs, timed, KernelKind};
 use super::layout::{channel_major, channels_first_into, channels_last, tap_major};
 use super::matmul::{gemm_serial_raw, MatRef};
@@ -141,6 +142,65 @@ impl Layout {
     }
 }
 
+/// Kernel runs shorter than this many elements (`nx·c`) make poor matrix products: a window
+/// whose runs are this short and not contiguous in the weight gathers its weights first.
+const SHORT_RUN: usize = 64;
+
+/// The weights one window multiplies: `[o, …]` rows `stride` apart starting at `data`, cut
+/// into blocks that each multiply a contiguous span of the window's lowered columns.
+struct WindowWeights<'a, T: Element> {
+    data: Cow<'a, [T]>,
+    stride: usize,
+    /// `(first weight column, first lowered column, width)` of each block.
+    blocks: Vec<(usize, usize, usize)>,
+}
+
+impl<'a, T: Element> WindowWeights<'a, T> {
+    /// The window's part of the tap-major weight `wk [o, (ky, kx, c)]`. A window that keeps
+    /// every kernel column reads one block of it in place; one with short runs gathers its
+    /// columns into `[o, patch]`; otherwise each kernel row is a block of its own.
+    fn new(win: &Window, wk: &'a [T], l: &Layout) -> Self {
+        let (run, patch) = (win.run(), win.patch());
+        let first = win.weight_span(0).start;
+        let full_rows = run * win.ky.len() == win.weight_span(win.ky.len() - 1).end - first;
+        if full_rows {
+            let data = Cow::Borrowed(&wk[first..]);
+            return WindowWeights {
+                data,
+                stride: l.patch,
+                blocks: vec![(0, 0, patch)],
+            };
+        }
+        if run < SHORT_RUN {
+            let mut gathered = Vec::with_capacity(l.o * patch);
+            for row in wk.chunks_exact(l.patch) {
+                for j in 0..win.ky.len() {
+                    gathered.extend_from_slice(&row[win.weight_span(j)]);
+                }
+            }
+            let data = Cow::Owned(gathered);
+            return WindowWeights {
+                data,
+                stride: patch,
+                blocks: vec![(0, 0, patch)],
+            };
+        }
+        let blocks = (0..win.ky.len())
+            .map(|j| (win.weight_span(j).start - first, j * run, run))
+            .collect();
+        WindowWeights {
+            data: Cow::Borrowed(&wk[first..]),
+            stride: l.patch,
+            blocks,
+        }
+    }
+
+    /// The block starting at weight column `at`, `width` wide, as an `[o, width]` matrix.
+    fn block(&self, o: usize, at: usize, width: usize) -> MatRef<'_, T> {
+        MatRef::strided(&self.data[at..], o, width, self.stride)
+    }
+}
+
 /// A window's rows of channel-last `dy [samples, p, o]`: `[samples·positions, o]`, row
 /// `i·positions + q` holding every channel of position `q` in sample `i`.
 fn window_rows<T: Element>(dy_last: &[T], win: &Window, o: usize, p: usize) -> Vec<T> {
@@ -197,17 +257,18 @@ fn window_forward<T: Element>(win: &Window, x: &[T], wk: &[T], l: &Layout) -> Ve
         return vec![T::zero(); l.o * rows];
     }
     let col = win.lower(x, l.image);
-    let (run, patch) = (win.run(), win.patch());
+    let patch = win.patch();
+    let weights = WindowWeights::new(win, wk, l);
     let fill = |out: &mut [MaybeUninit<T>]| {
-        for j in 0..win.ky.len() {
-            let a = MatRef::strided(&wk[win.weight_span(j).start..], l.o, run, l.patch);
-            let b = MatRef::strided(&col[j * run..], rows, run, patch).t();
+        for (i, &(at, from, width)) in weights.blocks.iter().enumerate() {
+            let a = weights.block(l.o, at, width);
+            let b = MatRef::strided(&col[from..], rows, width, patch).t();
             // SAFETY: `out` holds the `o × rows` product; the first product writes all of
             // it, the others add onto it.
-            unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), rows, a, b, j > 0) };
+            unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), rows, a, b, i > 0) };
         }
     };
-    // SAFETY: the first kernel row's product writes every element.
+    // SAFETY: the first block's product writes every element.
     unsafe { filled_vec(l.o * rows, fill) }
 }
 
@@ -260,20 +321,18 @@ fn input_grad_in_blocks<T: Element>(dy: &[T], weight: &[T], g: &ConvGeom, s: usi
 /// One window's lowered-row gradients `[samples·positions, patch]` from its rows of `dy`.
 fn window_input_grad<T: Element>(win: &Window, dy_rows: &[T], wk: &[T], l: &Layout) -> Vec<T> {
     let rows = dy_rows.len() / l.o;
-    let (run, patch) = (win.run(), win.patch());
+    let patch = win.patch();
+    let weights = WindowWeights::new(win, wk, l);
     let fill = |dcol: &mut [MaybeUninit<T>]| {
-        for j in 0..win.ky.len() {
-            let span = win.weight_span(j);
+        for &(at, from, width) in &weights.blocks {
             let a = MatRef::new(dy_rows, rows, l.o);
-            let b = MatRef::strided(&wk[span.start..], l.o, run, l.patch);
-            // SAFETY: the product fills columns `j·run..(j+1)·run` of every row of `dcol`,
+            let b = weights.block(l.o, at, width);
+            // SAFETY: the product fills columns `from..from + width` of every row of `dcol`,
             // which the slice holds from that offset on.
-            unsafe {
-                gemm_serial_raw(dcol[j * run..].as_mut_ptr().cast::<T>(), patch, a, b, false)
-            };
+            unsafe { gemm_serial_raw(dcol[from..].as_mut_ptr().cast::<T>(), patch, a, b, false) };
         }
     };
-    // SAFETY: the kernel rows' column blocks together cover every row.
+    // SAFETY: the blocks' columns together cover every row.
     unsafe { filled_vec(rows * patch, fill) }
 }
 
@@ -322,14 +381,39 @@ fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T],
     let dy_rows = window_rows(dy, win, l.o, l.p);
     let rows = dy_rows.len() / l.o;
     let (run, patch) = (win.run(), win.patch());
-    for j in 0..win.ky.len() {
-        let span = win.weight_span(j);
-        let a = MatRef::new(&dy_rows, rows, l.o).t();
-        let b = MatRef::strided(&col[j * run..], rows, run, patch);
-        let dst = &mut dw[span.start..];
-        assert!(dst.len() >= (l.o - 1) * l.patch + run);
-        // SAFETY: `dst` holds the `o × run` block at row stride `patch` (asserted) and is
-        // initialised, so the product may add onto it.
+    let first = win.weight_span(0).start;
+    let full_rows = run * win.ky.len() == win.weight_span(win.ky.len() - 1).end - first;
+    let a = MatRef::new(&dy_rows, rows, l.o).t();
+    if !full_rows && run < SHORT_RUN {
+        // As the forward pass gathers these weights: a product into `[o, patch]`, then
+        // each kernel row's run added onto its place.
+        let b = MatRef::new(&col, rows, patch);
+        let fill = |out: &mut [MaybeUninit<T>]| {
+            // SAFETY: `out` holds the fresh `o × patch` product, only written.
+            unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), patch, a, b, false) }
+        };
+        // SAFETY: the product writes every element.
+        let part = unsafe { filled_vec(l.o * patch, fill) };
+        for (dw_row, part_row) in dw.chunks_exact_mut(l.patch).zip(part.chunks_exact(patch)) {
+            for (j, src) in part_row.chunks_exact(run).enumerate() {
+                add_run(&mut dw_row[win.weight_span(j)], src);
+            }
+        }
+        return;
+    }
+    let blocks: Vec<(usize, usize, usize)> = if full_rows {
+        vec![(first, 0, patch)]
+    } else {
+        (0..win.ky.len())
+            .map(|j| (win.weight_span(j).start, j * run, run))
+            .collect()
+    };
+    for (at, from, width) in blocks {
+        let b = MatRef::strided(&col[from..], rows, width, patch);
+        let dst = &mut dw[at..];
+        assert!(dst.len() >= (l.o - 1) * l.patch + width);
+        // SAFETY: `dst` holds the `o × width` block at row stride `l.patch` (asserted) and
+        // is initialised, so the product may add onto it.
         unsafe { gemm_serial_raw(dst.as_mut_ptr(), l.patch, a, b, true) };
     }
 }
@@ -379,7 +463,18 @@ mod tests {
 
     #[test]
     fn forward_matches_direct_sum_and_adjoints_hold_for_any_blocks() {
-        let g = ConvGeom::new(5, 3, 7, 6, 4, (5, 3), 2, 2);
+        // Few channels: border windows gather their weights. Many channels: border windows
+        // multiply kernel row by kernel row. Either way, interior windows use one block.
+        for g in [
+            ConvGeom::new(5, 3, 7, 6, 4, (5, 3), 2, 2),
+            ConvGeom::new(3, 24, 6, 6, 5, (5, 5), 2, 2),
+        ] {
+            check_against_direct(&g);
+        }
+    }
+
+    fn check_against_direct(g: &ConvGeom) {
+        let g = *g;
         let x = values(g.n * g.c * g.h * g.w, 0.37);
         let w = values(g.o * g.patch(), 0.91);
         let expect = direct(&x, &w, &g);
