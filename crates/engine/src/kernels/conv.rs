@@ -162,8 +162,7 @@ impl<'a, T: Element> WindowWeights<'a, T> {
     fn new(win: &Window, wk: &'a [T], l: &Layout) -> Self {
         let (run, patch) = (win.run(), win.patch());
         let first = win.weight_span(0).start;
-        let full_rows = run * win.ky.len() == win.weight_span(win.ky.len() - 1).end - first;
-        if full_rows {
+        if win.keeps_every_column() {
             let data = Cow::Borrowed(&wk[first..]);
             return WindowWeights {
                 data,
@@ -381,10 +380,8 @@ fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T],
     let dy_rows = window_rows(dy, win, l.o, l.p);
     let rows = dy_rows.len() / l.o;
     let (run, patch) = (win.run(), win.patch());
-    let first = win.weight_span(0).start;
-    let full_rows = run * win.ky.len() == win.weight_span(win.ky.len() - 1).end - first;
     let a = MatRef::new(&dy_rows, rows, l.o).t();
-    if !full_rows && run < SHORT_RUN {
+    if !win.keeps_every_column() && run < SHORT_RUN {
         // As the forward pass gathers these weights: a product into `[o, patch]`, then
         // each kernel row's run added onto its place.
         let b = MatRef::new(&col, rows, patch);
@@ -401,8 +398,8 @@ fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T],
         }
         return;
     }
-    let blocks: Vec<(usize, usize, usize)> = if full_rows {
-        vec![(first, 0, patch)]
+    let blocks: Vec<(usize, usize, usize)> = if win.keeps_every_column() {
+        vec![(win.weight_span(0).start, 0, patch)]
     } else {
         (0..win.ky.len())
             .map(|j| (win.weight_span(j).start, j * run, run))

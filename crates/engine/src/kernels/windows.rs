@@ -79,6 +79,12 @@ impl Window {
         !self.ky.is_empty() && !self.kx.is_empty()
     }
 
+    /// Whether every kernel column reads inside the input, so that the runs of the kept
+    /// kernel rows lie back to back in a tap-major weight row.
+    pub(crate) fn keeps_every_column(&self) -> bool {
+        self.kx.len() == self.kw
+    }
+
     /// Elements of one kernel row's run over all channels: `nx·c`.
     pub(crate) fn run(&self) -> usize {
         self.kx.len() * self.channels
