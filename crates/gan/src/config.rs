@@ -176,7 +176,9 @@ pub struct TrainConfig {
     /// images start at (47, untrained generator and critic), so that the hinge acts on
     /// generated samples the critic reconstructs too well and lets go of the rest.
     pub ebgan_margin: f64,
-    /// Weight of the EBGAN pulling-away term on the generator (0.1 in the paper).
+    /// Weight of the EBGAN pulling-away term on the generator (0.1 in the paper), against
+    /// the energy per pixel as in the paper: the summed energy's PT is scaled by the pixels
+    /// of an image.
     pub pullaway_weight: f64,
     /// `gan` only: minimise `log(1 − D(G(z)))` (minimax) instead of maximising `log D(G(z))`.
     pub minimax: bool,
