@@ -148,8 +148,37 @@ impl Layout {
 /// whose runs are this short and not contiguous in the weight gathers its weights first.
 const SHORT_RUN: usize = 64;
 
-/// The weights one window multiplies: `[o, …]` rows `stride` apart starting at `data`, cut
-/// into blocks that each multiply a contiguous span of the window's lowered columns.
+/// How a window's products read the tap-major weight `wk [o, (ky, kx, c)]`.
+enum WeightPlan {
+    /// In place, rows `c·kh·kw` apart, as blocks `(first weight column counted from the
+    /// window's first, first lowered column, width)`: one block when the window keeps every
+    /// kernel column (its kernel rows lie back to back), else one per kernel row.
+    InPlace(Vec<(usize, usize, usize)>),
+    /// Kernel runs too short for good products: the window's columns gathered into
+    /// `[o, patch]`, multiplied as one block.
+    Gathered,
+}
+
+impl WeightPlan {
+    fn of(win: &Window) -> Self {
+        let (run, patch) = (win.run(), win.patch());
+        if win.keeps_every_column() {
+            return WeightPlan::InPlace(vec![(0, 0, patch)]);
+        }
+        if run < SHORT_RUN {
+            return WeightPlan::Gathered;
+        }
+        let first = win.weight_span(0).start;
+        let blocks = (0..win.ky.len())
+            .map(|j| (win.weight_span(j).start - first, j * run, run))
+            .collect();
+        WeightPlan::InPlace(blocks)
+    }
+}
+
+/// The weights one window multiplies, laid out as its [`WeightPlan`] says: `[o, …]` rows
+/// `stride` apart starting at `data`, cut into blocks that each multiply a contiguous span of
+/// the window's lowered columns.
 struct WindowWeights<'a, T: Element> {
     data: Cow<'a, [T]>,
     stride: usize,
@@ -158,41 +187,28 @@ struct WindowWeights<'a, T: Element> {
 }
 
 impl<'a, T: Element> WindowWeights<'a, T> {
-    /// The window's part of the tap-major weight `wk [o, (ky, kx, c)]`. A window that keeps
-    /// every kernel column reads one block of it in place; one with short runs gathers its
-    /// columns into `[o, patch]`; otherwise each kernel row is a block of its own.
+    /// The window's part of the tap-major weight `wk [o, (ky, kx, c)]`.
     fn new(win: &Window, wk: &'a [T], l: &Layout) -> Self {
-        let (run, patch) = (win.run(), win.patch());
-        let first = win.weight_span(0).start;
-        if win.keeps_every_column() {
-            let data = Cow::Borrowed(&wk[first..]);
-            return WindowWeights {
-                data,
+        match WeightPlan::of(win) {
+            WeightPlan::InPlace(blocks) => WindowWeights {
+                data: Cow::Borrowed(&wk[win.weight_span(0).start..]),
                 stride: l.patch,
-                blocks: vec![(0, 0, patch)],
-            };
-        }
-        if run < SHORT_RUN {
-            let mut gathered = Vec::with_capacity(l.o * patch);
-            for row in wk.chunks_exact(l.patch) {
-                for j in 0..win.ky.len() {
-                    gathered.extend_from_slice(&row[win.weight_span(j)]);
+                blocks,
+            },
+            WeightPlan::Gathered => {
+                let patch = win.patch();
+                let mut gathered = Vec::with_capacity(l.o * patch);
+                for row in wk.chunks_exact(l.patch) {
+                    for j in 0..win.ky.len() {
+                        gathered.extend_from_slice(&row[win.weight_span(j)]);
+                    }
+                }
+                WindowWeights {
+                    data: Cow::Owned(gathered),
+                    stride: patch,
+                    blocks: vec![(0, 0, patch)],
                 }
             }
-            let data = Cow::Owned(gathered);
-            return WindowWeights {
-                data,
-                stride: patch,
-                blocks: vec![(0, 0, patch)],
-            };
-        }
-        let blocks = (0..win.ky.len())
-            .map(|j| (win.weight_span(j).start - first, j * run, run))
-            .collect();
-        WindowWeights {
-            data: Cow::Borrowed(&wk[first..]),
-            stride: l.patch,
-            blocks,
         }
     }
 
@@ -220,9 +236,9 @@ fn window_rows<T: Element>(dy_last: &[T], win: &Window, o: usize, p: usize) -> V
 
 /// Forward convolution: `x [n, c, h, w]`, `w [o, c, kh, kw]` → `[n, o, oh, ow]`.
 ///
-/// For each window, `[o, s·q] = Σ_ky w [o, nx·c] · colᵀ [nx·c, s·q]`: one product per kernel
-/// row the window keeps, over the lowered rows of its `q` positions in the block's `s`
-/// samples, accumulated in place.
+/// For each window, `[o, s·q] = Σ_blocks w [o, width] · colᵀ [width, s·q]` over the lowered
+/// rows of its `q` positions in the block's `s` samples, the blocks of its [`WeightPlan`]
+/// accumulated in place.
 pub fn forward<T: Element>(x: &[T], weight: &[T], g: &ConvGeom) -> Vec<T> {
     forward_in_blocks(x, weight, g, samples_per_block(g))
 }
@@ -290,8 +306,8 @@ fn scatter_positions<T: Element>(y: &mut [MaybeUninit<T>], out: &[T], win: &Wind
 /// Gradient of [`forward`] in its input (the transposed convolution):
 /// `dy [n, o, oh, ow]`, `w [o, c, kh, kw]` → `[n, c, h, w]`.
 ///
-/// For each window and kept kernel row, `dcol [s·q, nx·c] = dy [s·q, o] · w [o, nx·c]`, the
-/// rows added back onto the block's channel-last images (col2im).
+/// For each window and block of its [`WeightPlan`], `dcol [s·q, width] = dy [s·q, o] ·
+/// w [o, width]`, the rows added back onto the block's channel-last images (col2im).
 pub fn input_grad<T: Element>(dy: &[T], weight: &[T], g: &ConvGeom) -> Vec<T> {
     input_grad_in_blocks(dy, weight, g, samples_per_block(g))
 }
@@ -340,8 +356,8 @@ fn window_input_grad<T: Element>(win: &Window, dy_rows: &[T], wk: &[T], l: &Layo
 /// Gradient of [`forward`] in its weight: `x [n, c, h, w]`, `dy [n, o, oh, ow]` →
 /// `[o, c, kh, kw]`.
 ///
-/// For each window and kept kernel row, `dw [o, nx·c] += dyᵀ [o, s·q] · col [s·q, nx·c]`; the
-/// blocks' sums are added in block order.
+/// For each window and block of its [`WeightPlan`], `dw [o, width] += dyᵀ [o, s·q] ·
+/// col [s·q, width]`; the sample blocks' sums are added in block order.
 pub fn weight_grad<T: Element>(x: &[T], dy: &[T], g: &ConvGeom) -> Vec<T> {
     weight_grad_in_blocks(x, dy, g, samples_per_block(g))
 }
@@ -383,33 +399,30 @@ fn window_weight_grad<T: Element>(win: &Window, x: &[T], dy: &[T], dw: &mut [T],
     let rows = dy_rows.len() / l.o;
     let (run, patch) = (win.run(), win.patch());
     let a = MatRef::new(&dy_rows, rows, l.o).t();
-    if !win.keeps_every_column() && run < SHORT_RUN {
-        // As the forward pass gathers these weights: a product into `[o, patch]`, then
-        // each kernel row's run added onto its place.
-        let b = MatRef::new(&col, rows, patch);
-        let fill = |out: &mut [MaybeUninit<T>]| {
-            // SAFETY: `out` holds the fresh `o × patch` product, only written.
-            unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), patch, a, b, false) }
-        };
-        // SAFETY: the product writes every element.
-        let part = unsafe { filled_vec(l.o * patch, fill) };
-        for (dw_row, part_row) in dw.chunks_exact_mut(l.patch).zip(part.chunks_exact(patch)) {
-            for (j, src) in part_row.chunks_exact(run).enumerate() {
-                add_run(&mut dw_row[win.weight_span(j)], src);
+    let blocks = match WeightPlan::of(win) {
+        WeightPlan::InPlace(blocks) => blocks,
+        WeightPlan::Gathered => {
+            // As the forward pass gathers these weights: a product into `[o, patch]`, then
+            // each kernel row's run added onto its place.
+            let b = MatRef::new(&col, rows, patch);
+            let fill = |out: &mut [MaybeUninit<T>]| {
+                // SAFETY: `out` holds the fresh `o × patch` product, only written.
+                unsafe { gemm_serial_raw(out.as_mut_ptr().cast::<T>(), patch, a, b, false) }
+            };
+            // SAFETY: the product writes every element.
+            let part = unsafe { filled_vec(l.o * patch, fill) };
+            for (dw_row, part_row) in dw.chunks_exact_mut(l.patch).zip(part.chunks_exact(patch)) {
+                for (j, src) in part_row.chunks_exact(run).enumerate() {
+                    add_run(&mut dw_row[win.weight_span(j)], src);
+                }
             }
+            return;
         }
-        return;
-    }
-    let blocks: Vec<(usize, usize, usize)> = if win.keeps_every_column() {
-        vec![(win.weight_span(0).start, 0, patch)]
-    } else {
-        (0..win.ky.len())
-            .map(|j| (win.weight_span(j).start, j * run, run))
-            .collect()
     };
+    let first = win.weight_span(0).start;
     for (at, from, width) in blocks {
         let b = MatRef::strided(&col[from..], rows, width, patch);
-        let dst = &mut dw[at..];
+        let dst = &mut dw[first + at..];
         assert!(dst.len() >= (l.o - 1) * l.patch + width);
         // SAFETY: `dst` holds the `o × width` block at row stride `l.patch` (asserted) and
         // is initialised, so the product may add onto it.
